@@ -55,7 +55,7 @@ class Recorder {
       const names = found.map((r) => r.name).join(", ") || "none";
       throw new Error(`expected one ${type}${name ? ` named ${name}` : ""}, found: ${names}`);
     }
-    return found[0]!;
+    return found[0];
   }
 }
 
