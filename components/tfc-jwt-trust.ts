@@ -1,0 +1,130 @@
+/**
+ * TfcJwtTrust: a dedicated Vault JWT auth mount that trusts HCP Terraform's workload identity
+ * tokens, and one role per run phase bound to exactly one workspace's phase: the audience, the
+ * literal `sub` (organization, project, workspace, run_phase) and, when known, the workspace id.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as vault from "@pulumi/vault";
+import { type Phase, PHASES } from "./aws-credential-types";
+import { boundSubject } from "./bound-subject";
+
+type PerPhase<T> = { plan: T; apply: T };
+
+export interface TfcJwtTrustArgs {
+  /** JWT auth mount path (default `jwt-tfc`): one issuer per mount, so HCP Terraform gets its own. */
+  readonly authPath?: pulumi.Input<string>;
+  /** HCP Terraform (or TFE) base address, e.g. `https://app.terraform.io`: issuer and discovery URL. */
+  readonly tfcAddress: pulumi.Input<string>;
+  /** PEM CA bundle for the discovery URL (TFE with a private CA). */
+  readonly discoveryCaPem?: pulumi.Input<string>;
+  /** HCP Terraform organization name. */
+  readonly organization: pulumi.Input<string>;
+  /** HCP Terraform project name (may contain spaces). */
+  readonly project: pulumi.Input<string>;
+  /** HCP Terraform workspace name. */
+  readonly workspace: pulumi.Input<string>;
+  /** Workspace id (`ws-...`); when given, also bound (ids are stable, names are not). */
+  readonly workspaceId?: pulumi.Input<string>;
+  /** The token audience (`TFC_WORKLOAD_IDENTITY_AUDIENCE`). */
+  readonly audience: pulumi.Input<string>;
+  /** Prefix of the per-phase role names: `<prefix>-plan`, `<prefix>-apply` (default `tfc`). */
+  readonly roleNamePrefix?: pulumi.Input<string>;
+  /** The Vault policy each phase's token gets (VaultAwsEngine.policyNames). */
+  readonly policyNames: PerPhase<pulumi.Input<string>>;
+  /** Token TTL per phase in seconds; also its maximum (the hooks never renew). */
+  readonly tokenTtlSeconds: PerPhase<pulumi.Input<number>>;
+}
+
+/** Token claims copied into Vault token metadata, so the audit log ties credentials to a run. */
+export const CLAIM_MAPPINGS: Readonly<Record<string, string>> = {
+  terraform_run_id: "run_id",
+  terraform_run_phase: "run_phase",
+  terraform_workspace_id: "workspace_id",
+};
+
+/** The base address as HCP Terraform writes it in `iss`: no trailing slash. */
+export function issuerOf(address: string): string {
+  return address.replace(/\/+$/, "");
+}
+
+/** The `bound_claims` map for one phase. */
+export function phaseBoundClaims(
+  names: { organization: string; project: string; workspace: string },
+  phase: Phase,
+  workspaceId: string | undefined,
+): Record<string, string> {
+  const claims: Record<string, string> = { sub: boundSubject(names, phase) };
+  if (workspaceId !== undefined) {
+    // Fail closed: an id that resolved empty must not silently drop the binding.
+    if (!/^ws-[A-Za-z0-9]+$/.test(workspaceId)) {
+      throw new Error(`TfcJwtTrust: workspaceId "${workspaceId}" is not a workspace id (ws-...)`);
+    }
+    claims.terraform_workspace_id = workspaceId;
+  }
+  return claims;
+}
+
+export class TfcJwtTrust extends pulumi.ComponentResource {
+  /** Where the JWT auth method is mounted (the hooks' `TFC_VAULT_AUTH_PATH`). */
+  public readonly authPath: pulumi.Output<string>;
+  /** JWT role per phase (the hooks' `TFC_VAULT_PLAN_ROLE` / `TFC_VAULT_APPLY_ROLE`). */
+  public readonly roleNames: PerPhase<pulumi.Output<string>>;
+
+  constructor(name: string, args: TfcJwtTrustArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("tfc-jit-aws:vault:TfcJwtTrust", name, {}, opts);
+
+    const issuer = pulumi.output(args.tfcAddress).apply(issuerOf);
+    const backend = new vault.jwt.AuthBackend(
+      `${name}-auth`,
+      {
+        type: "jwt",
+        path: args.authPath ?? "jwt-tfc",
+        description: "tfc-jit-aws: HCP Terraform workload identity tokens",
+        oidcDiscoveryUrl: issuer,
+        boundIssuer: issuer,
+        oidcDiscoveryCaPem: args.discoveryCaPem,
+      },
+      { parent: this },
+    );
+    // The provider echoes the path it mounted; `jwt` is Vault's own default when none was sent.
+    this.authPath = backend.path.apply((p) => p ?? "jwt");
+
+    const prefix = args.roleNamePrefix ?? "tfc";
+    const names = pulumi.all([args.organization, args.project, args.workspace]);
+    const workspaceId = args.workspaceId === undefined ? undefined : pulumi.output(args.workspaceId);
+    const roles = {} as PerPhase<pulumi.Output<string>>;
+    for (const phase of PHASES) {
+      const boundClaims = pulumi
+        .all([names, workspaceId])
+        .apply(([[organization, project, workspace], id]) =>
+          phaseBoundClaims({ organization, project, workspace }, phase, id),
+        );
+      const role = new vault.jwt.AuthBackendRole(
+        `${name}-${phase}-role`,
+        {
+          backend: this.authPath,
+          roleName: pulumi.interpolate`${prefix}-${phase}`,
+          roleType: "jwt",
+          boundAudiences: [args.audience],
+          boundClaimsType: "glob",
+          boundClaims,
+          // Values are single literals; never let Vault split them on commas.
+          disableBoundClaimsParsing: true,
+          userClaim: "terraform_full_workspace",
+          claimMappings: { ...CLAIM_MAPPINGS },
+          tokenPolicies: [args.policyNames[phase]],
+          // Service tokens can be revoked (with their leases); batch tokens cannot.
+          tokenType: "service",
+          tokenNoDefaultPolicy: false,
+          tokenTtl: args.tokenTtlSeconds[phase],
+          tokenMaxTtl: args.tokenTtlSeconds[phase],
+        },
+        { parent: this },
+      );
+      roles[phase] = role.roleName;
+    }
+    this.roleNames = roles;
+
+    this.registerOutputs({ authPath: this.authPath, roleNames: this.roleNames });
+  }
+}
