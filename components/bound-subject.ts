@@ -21,7 +21,9 @@ function assertLiteral(what: string, value: string): void {
   // values when Vault parses them as lists.
   const bad = [...value].find((c) => c === "*" || c === ":" || c === ",");
   if (bad !== undefined) {
-    throw new Error(`${what} "${value}" contains "${bad}", which Vault's glob binding cannot match literally`);
+    throw new Error(
+      `${what} "${value}" contains "${bad}", which Vault's glob binding cannot match literally`,
+    );
   }
 }
 

@@ -74,7 +74,12 @@ export function engineIdentityPolicy(
       } else {
         statements.push({ Sid: `CreateUsers${i}`, Effect: "Allow", Action: create, Resource: [users] });
       }
-      statements.push({ Sid: `ManageUsers${i}`, Effect: "Allow", Action: IAM_USER_ACTIONS, Resource: [users] });
+      statements.push({
+        Sid: `ManageUsers${i}`,
+        Effect: "Allow",
+        Action: IAM_USER_ACTIONS,
+        Resource: [users],
+      });
     } else if (role.credentialType === "assumed_role") {
       if (role.roleArns.length === 0) throw new Error("assumed_role needs at least one role ARN");
       statements.push({

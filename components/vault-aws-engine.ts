@@ -142,7 +142,11 @@ export class VaultAwsEngine extends pulumi.ComponentResource {
     this.mountPath = backend.path.apply((p) => p ?? "aws");
 
     if (args.rotateRootKey) {
-      new RotateRoot(`${name}-rotate-root`, { mountPath: this.mountPath }, { parent: this, dependsOn: [backend] });
+      new RotateRoot(
+        `${name}-rotate-root`,
+        { mountPath: this.mountPath },
+        { parent: this, dependsOn: [backend] },
+      );
     }
 
     const prefix = args.roleNamePrefix ?? "tfc";
@@ -196,7 +200,9 @@ export class VaultAwsEngine extends pulumi.ComponentResource {
     const policy = new vault.Policy(
       `${name}-${phase}-policy`,
       {
-        name: pulumi.all([mountPath, awsRole.name]).apply(([mount, roleName]) => phasePolicyName(mount, roleName)),
+        name: pulumi
+          .all([mountPath, awsRole.name])
+          .apply(([mount, roleName]) => phasePolicyName(mount, roleName)),
         policy: pulumi
           .all([mountPath, awsRole.name, credentialType])
           .apply(([mount, roleName, type]) => renderPhasePolicy(mount, roleName, type, phase)),

@@ -53,8 +53,7 @@ export function renderPhasePolicy(
     "# Managed by Pulumi; edits in Vault are overwritten.",
   ];
   const stanzas = phaseGrants(mountPath, roleName, type).map(
-    (g) =>
-      `path "${g.path}" {\n  capabilities = [${g.capabilities.map((c) => `"${c}"`).join(", ")}]\n}`,
+    (g) => `path "${g.path}" {\n  capabilities = [${g.capabilities.map((c) => `"${c}"`).join(", ")}]\n}`,
   );
   return `${[...header, ...stanzas].join("\n")}\n`;
 }

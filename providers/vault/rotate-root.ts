@@ -34,12 +34,18 @@ export const rotateRootProvider: RotateRootProvider = {
     return Promise.resolve();
   },
 
-  check(_olds: RotateRootInputs, news: RotateRootInputs): Promise<pulumi.dynamic.CheckResult<RotateRootInputs>> {
+  check(
+    _olds: RotateRootInputs,
+    news: RotateRootInputs,
+  ): Promise<pulumi.dynamic.CheckResult<RotateRootInputs>> {
     const mount = typeof news.mountPath === "string" ? news.mountPath : "";
     if (!MOUNT.test(mount)) {
       return Promise.resolve({
         failures: [
-          { property: "mountPath", reason: "must be the AWS secrets engine mount path, without leading or trailing /" },
+          {
+            property: "mountPath",
+            reason: "must be the AWS secrets engine mount path, without leading or trailing /",
+          },
         ],
       });
     }
@@ -90,6 +96,13 @@ export class RotateRoot extends pulumi.dynamic.Resource {
   declare readonly rotatedAt: pulumi.Output<string>;
 
   constructor(name: string, args: RotateRootArgs, opts?: pulumi.CustomResourceOptions) {
-    super(rotateRootProvider, name, { mountPath: args.mountPath, rotatedAt: undefined }, opts, "vault", "RotateRoot");
+    super(
+      rotateRootProvider,
+      name,
+      { mountPath: args.mountPath, rotatedAt: undefined },
+      opts,
+      "vault",
+      "RotateRoot",
+    );
   }
 }

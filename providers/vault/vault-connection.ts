@@ -18,7 +18,12 @@ export interface VaultConnection {
   readonly caCertFile?: string;
 }
 
-function pick(config: ConfigLookup, key: string, env: NodeJS.ProcessEnv, envName: string): string | undefined {
+function pick(
+  config: ConfigLookup,
+  key: string,
+  env: NodeJS.ProcessEnv,
+  envName: string,
+): string | undefined {
   const value = config(key)?.trim() || env[envName]?.trim();
   return value === "" ? undefined : value;
 }
@@ -29,7 +34,10 @@ const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
  * Resolves the connection or throws a message naming the setting and the fix (never a value
  * that could be secret).
  */
-export function resolveVaultConnection(config: ConfigLookup, env: NodeJS.ProcessEnv = process.env): VaultConnection {
+export function resolveVaultConnection(
+  config: ConfigLookup,
+  env: NodeJS.ProcessEnv = process.env,
+): VaultConnection {
   const address = pick(config, "vault:address", env, "VAULT_ADDR");
   if (!address) {
     throw new Error(
@@ -40,7 +48,9 @@ export function resolveVaultConnection(config: ConfigLookup, env: NodeJS.Process
   try {
     url = new URL(address);
   } catch {
-    throw new Error(`Vault address "${address}" is not a URL: set vault:address (or VAULT_ADDR) to https://<vault>:8200`);
+    throw new Error(
+      `Vault address "${address}" is not a URL: set vault:address (or VAULT_ADDR) to https://<vault>:8200`,
+    );
   }
   // The Vault token travels in a header: plain http is only acceptable to this machine.
   if (url.protocol !== "https:" && !(url.protocol === "http:" && LOOPBACK.has(url.hostname))) {

@@ -28,14 +28,19 @@ export async function vaultRequest(
   if (conn.namespace) headers["X-Vault-Namespace"] = conn.namespace;
   if (payload !== undefined) headers["Content-Type"] = "application/json";
   const isHttps = url.protocol === "https:";
-  const ca = isHttps && conn.caCertFile ? [...(await import("node:tls")).rootCertificates, fs.readFileSync(conn.caCertFile, "utf8")] : undefined;
+  const ca =
+    isHttps && conn.caCertFile
+      ? [...(await import("node:tls")).rootCertificates, fs.readFileSync(conn.caCertFile, "utf8")]
+      : undefined;
 
   const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
     const options = { method, headers, timeout: 30_000, ...(ca ? { ca } : {}), rejectUnauthorized: true };
     const req = (isHttps ? https : http).request(url, options, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+      res.on("end", () =>
+        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }),
+      );
       res.on("error", reject);
     });
     req.on("timeout", () => req.destroy(new Error("no answer within 30 s")));

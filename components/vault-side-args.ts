@@ -1,0 +1,66 @@
+/**
+ * Turns the validated Vault-side configuration (config/vault.ts) into the two components' args,
+ * so index.ts stays wiring only:
+ *
+ *   const side = readVaultSide(reader); reader.throwIfInvalid();
+ *   const engine = new VaultAwsEngine("vault-aws", vaultAwsEngineArgs(side));
+ *   const trust = new TfcJwtTrust("tfc-trust", tfcJwtTrustArgs(side, engine, workspace.id));
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { PhaseSettings, VaultSide } from "../config/vault";
+import type { VaultAwsEngineArgs, VaultAwsEngineRoleArgs } from "./vault-aws-engine";
+import type { TfcJwtTrustArgs } from "./tfc-jwt-trust";
+import { isStsType } from "./aws-credential-types";
+
+function roleArgs(p: PhaseSettings): VaultAwsEngineRoleArgs {
+  const sts = isStsType(p.credentialType) && p.stsTtlSeconds !== undefined;
+  return {
+    credentialType: p.credentialType,
+    ...(p.policyDocument !== undefined ? { policyDocument: p.policyDocument } : {}),
+    ...(p.policyArns.length > 0 ? { policyArns: p.policyArns } : {}),
+    ...(p.roleArns.length > 0 ? { roleArns: p.roleArns } : {}),
+    ...(p.iamGroups.length > 0 ? { iamGroups: p.iamGroups } : {}),
+    ...(p.userPath !== undefined ? { userPath: p.userPath } : {}),
+    ...(p.permissionsBoundaryArn !== undefined ? { permissionsBoundaryArn: p.permissionsBoundaryArn } : {}),
+    // One fixed lifetime: the hooks never ask for another.
+    ...(sts ? { defaultStsTtlSeconds: p.stsTtlSeconds, maxStsTtlSeconds: p.stsTtlSeconds } : {}),
+  };
+}
+
+export function vaultAwsEngineArgs(side: VaultSide): VaultAwsEngineArgs {
+  const e = side.engine;
+  return {
+    mountPath: e.mountPath,
+    roleNamePrefix: e.roleNamePrefix,
+    region: e.region,
+    ...(e.iamEndpoint ? { iamEndpoint: e.iamEndpoint } : {}),
+    ...(e.stsEndpoint ? { stsEndpoint: e.stsEndpoint } : {}),
+    ...(e.rootKeys ? { accessKey: e.rootKeys.accessKey, secretKey: e.rootKeys.secretKey } : {}),
+    defaultLeaseTtlSeconds: e.defaultLeaseTtlSeconds,
+    maxLeaseTtlSeconds: e.maxLeaseTtlSeconds,
+    rotateRootKey: e.rotateRootKey,
+    manageEngineIdentity: e.manageEngineIdentity,
+    plan: roleArgs(side.phases.plan),
+    apply: roleArgs(side.phases.apply),
+  };
+}
+
+export function tfcJwtTrustArgs(
+  side: VaultSide,
+  engine: { policyNames: { plan: pulumi.Input<string>; apply: pulumi.Input<string> } },
+  workspaceId?: pulumi.Input<string>,
+): TfcJwtTrustArgs {
+  return {
+    authPath: side.trust.authPath,
+    tfcAddress: side.tfc.address,
+    ...(side.tfc.discoveryCaPem ? { discoveryCaPem: side.tfc.discoveryCaPem } : {}),
+    organization: side.tfc.organization,
+    project: side.tfc.project,
+    workspace: side.tfc.workspace,
+    ...(workspaceId !== undefined ? { workspaceId } : {}),
+    audience: side.trust.audience,
+    roleNamePrefix: side.engine.roleNamePrefix,
+    policyNames: engine.policyNames,
+    tokenTtlSeconds: { plan: side.phases.plan.tokenTtlSeconds, apply: side.phases.apply.tokenTtlSeconds },
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * Checks for the IAM policy documents the Vault AWS roles attach to generated credentials:
+ * structurally valid identity-policy JSON, and (for the plan phase) whether any Allow grants
+ * something that looks like a write. Pure; each function returns problems as sentences.
+ */
+
+const READ_VERBS = ["Describe", "Get", "List", "BatchGet", "Head", "View", "Search", "Lookup"];
+const ACTION = /^(\*|[a-z0-9-]+:[A-Za-z0-9*?]+)$/;
+
+interface Statement {
+  readonly Effect?: unknown;
+  readonly Action?: unknown;
+  readonly NotAction?: unknown;
+  readonly Resource?: unknown;
+  readonly NotResource?: unknown;
+  readonly Principal?: unknown;
+  readonly NotPrincipal?: unknown;
+}
+
+function strings(value: unknown): string[] | undefined {
+  if (typeof value === "string") return [value];
+  if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === "string")) return value;
+  return undefined;
+}
+
+function statementsOf(doc: unknown): Statement[] | undefined {
+  if (doc === null || typeof doc !== "object" || Array.isArray(doc)) return undefined;
+  const raw = (doc as { Statement?: unknown }).Statement;
+  const list = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
+  return list.every((s) => s !== null && typeof s === "object" && !Array.isArray(s))
+    ? (list as Statement[])
+    : undefined;
+}
+
+/**
+ * Parses `text` as an IAM identity policy. Returns the normalised JSON text, or a problem
+ * sentence when it is not one.
+ */
+export function parseIamPolicy(text: string): { json: string } | { problem: string } {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return { problem: "is not valid JSON" };
+  }
+  const statements = statementsOf(doc);
+  if (statements === undefined) return { problem: "is not an IAM policy object with a Statement list" };
+  const version = (doc as { Version?: unknown }).Version;
+  if (version !== "2012-10-17") return { problem: 'must have "Version": "2012-10-17"' };
+  if (statements.length === 0) return { problem: "has no Statement" };
+  for (const [i, s] of statements.entries()) {
+    const where = `Statement ${i + 1}`;
+    if (s.Effect !== "Allow" && s.Effect !== "Deny")
+      return { problem: `${where} needs "Effect": "Allow" or "Deny"` };
+    if (s.Principal !== undefined || s.NotPrincipal !== undefined) {
+      return {
+        problem: `${where} has a Principal, which belongs in resource policies, not in this identity policy`,
+      };
+    }
+    const actions = strings(s.Action) ?? strings(s.NotAction);
+    if ((s.Action === undefined) === (s.NotAction === undefined) || actions === undefined) {
+      return {
+        problem: `${where} needs exactly one of Action or NotAction, as a string or a list of strings`,
+      };
+    }
+    const bad = actions.find((a) => !ACTION.test(a));
+    if (bad !== undefined) return { problem: `${where} has action "${bad}", which is not "service:Action"` };
+    if (
+      (s.Resource === undefined) === (s.NotResource === undefined) ||
+      !strings(s.Resource ?? s.NotResource)
+    ) {
+      return {
+        problem: `${where} needs exactly one of Resource or NotResource, as a string or a list of strings`,
+      };
+    }
+  }
+  return { json: JSON.stringify(doc) };
+}
+
+/** Whether an action name can only read: `ec2:Describe*`, `s3:GetObject`, `iam:List*`... */
+export function isReadOnlyAction(action: string): boolean {
+  const verb = action.split(":")[1];
+  if (verb === undefined) return false;
+  return READ_VERBS.some((v) => verb.startsWith(v));
+}
+
+/**
+ * The Allow grants in a (valid) policy that look like writes: any action not starting with a
+ * read verb, any wildcard service (`*`, `s3:*`) and any `NotAction` (it allows everything else).
+ */
+export function writeLookingGrants(json: string): string[] {
+  const found: string[] = [];
+  for (const s of statementsOf(JSON.parse(json)) ?? []) {
+    if (s.Effect !== "Allow") continue;
+    if (s.NotAction !== undefined) {
+      found.push("NotAction (allows every other action)");
+      continue;
+    }
+    for (const a of strings(s.Action) ?? []) if (!isReadOnlyAction(a)) found.push(a);
+  }
+  return found;
+}

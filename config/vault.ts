@@ -1,0 +1,456 @@
+/**
+ * The Vault side's stack configuration: read once, validated without Pulumi, returned as plain
+ * typed values for VaultAwsEngine and TfcJwtTrust. Every problem names the key and the fix and
+ * is collected on the reader, so nothing is created from a bad stack file.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { ConfigReader } from "./reader";
+import {
+  type CredentialType,
+  CREDENTIAL_TYPES,
+  type Phase,
+  PHASES,
+  isStsType,
+} from "../components/aws-credential-types";
+import { parseIamPolicy, writeLookingGrants } from "./vault-iam-policy";
+import {
+  baseUrl,
+  mountPathProblem,
+  namePrefixProblem,
+  organizationProblem,
+  projectProblem,
+  workspaceProblem,
+} from "./vault-names";
+
+/** One phase's AWS secrets engine role and token lifetime, validated. */
+export interface PhaseSettings {
+  readonly credentialType: CredentialType;
+  /** Normalised JSON text; undefined when the type takes none (`session_token`) or none is wanted. */
+  readonly policyDocument?: string;
+  readonly policyArns: string[];
+  readonly roleArns: string[];
+  readonly iamGroups: string[];
+  /** IAM user path (`iam_user` only). */
+  readonly userPath?: string;
+  /** Permissions boundary (`iam_user` only). */
+  readonly permissionsBoundaryArn?: string;
+  /** Vault token TTL (and max TTL) for this phase's JWT role. */
+  readonly tokenTtlSeconds: number;
+  /** STS credential lifetime (STS types only). */
+  readonly stsTtlSeconds?: number;
+}
+
+export interface VaultSide {
+  /** The Vault address agents use (`TFC_VAULT_ADDR`). */
+  readonly vaultAddress: string;
+  readonly tfc: {
+    /** HCP Terraform / TFE base address without trailing slash (the token issuer). */
+    readonly address: string;
+    readonly discoveryCaPem?: string;
+    readonly organization: string;
+    readonly project: string;
+    readonly workspace: string;
+  };
+  readonly trust: { readonly authPath: string; readonly audience: string };
+  readonly engine: {
+    readonly mountPath: string;
+    readonly roleNamePrefix: string;
+    readonly region: string;
+    readonly iamEndpoint?: string;
+    readonly stsEndpoint?: string;
+    /** Root keys, secret; absent = Vault's ambient AWS credentials (or a managed identity). */
+    readonly rootKeys?: {
+      readonly accessKey: pulumi.Output<string>;
+      readonly secretKey: pulumi.Output<string>;
+    };
+    readonly rotateRootKey: boolean;
+    readonly manageEngineIdentity: boolean;
+    readonly defaultLeaseTtlSeconds: number;
+    readonly maxLeaseTtlSeconds: number;
+  };
+  readonly phases: Readonly<Record<Phase, PhaseSettings>>;
+}
+
+/** Read-only by default: describe, get and list style actions, and who-am-I. */
+export const DEFAULT_PLAN_POLICY = {
+  Version: "2012-10-17",
+  Statement: [
+    {
+      Sid: "ReadOnly",
+      Effect: "Allow",
+      Action: [
+        "ec2:Describe*",
+        "iam:Get*",
+        "iam:List*",
+        "s3:GetBucket*",
+        "s3:ListAllMyBuckets",
+        "s3:ListBucket",
+        "sts:GetCallerIdentity",
+      ],
+      Resource: "*",
+    },
+  ],
+};
+
+/** Read/write for the demo's resources; replace it with what your workspace manages. */
+export const DEFAULT_APPLY_POLICY = {
+  Version: "2012-10-17",
+  Statement: [
+    { Sid: "ReadWrite", Effect: "Allow", Action: ["ec2:*", "s3:*"], Resource: "*" },
+    {
+      Sid: "ReadIam",
+      Effect: "Allow",
+      Action: ["iam:Get*", "iam:List*", "sts:GetCallerIdentity"],
+      Resource: "*",
+    },
+  ],
+};
+
+const DEFAULT_POLICY: Record<Phase, object> = { plan: DEFAULT_PLAN_POLICY, apply: DEFAULT_APPLY_POLICY };
+const DEFAULT_TOKEN_TTL: Record<Phase, number> = { plan: 1800, apply: 3600 };
+const DEFAULT_STS_TTL: Record<Phase, number> = { plan: 900, apply: 3600 };
+
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/;
+const POLICY_ARN = /^arn:aws[a-z-]*:iam::(aws|\d{12}):policy\/[\w+=,.@\/-]+$/;
+const USER_PATH = /^\/([\w+=,.@-]+\/)*$/;
+
+/** Reads a URL key; returns the normalised URL or a placeholder after recording the problem. */
+function urlKey(r: ConfigReader, key: string, value: string, allowHttp: boolean, example: string): string {
+  const parsed = baseUrl(value, allowHttp);
+  if ("url" in parsed) return parsed.url;
+  const httpHint = parsed.problem.startsWith("uses http")
+    ? ` (for a local dev server only: pulumi config set ${r.fullKey("allowInsecureHttp")} true)`
+    : "";
+  r.fail(key, parsed.problem, `pulumi config set ${r.fullKey(key)} ${example}${httpHint}`);
+  return value;
+}
+
+function nameKey(
+  r: ConfigReader,
+  key: string,
+  value: string,
+  problem: (v: string) => string | undefined,
+  example: string,
+): string {
+  const p = problem(value);
+  if (p !== undefined)
+    r.fail(
+      key,
+      `"${value}" ${p}`,
+      `pulumi config set ${r.fullKey(key)} ${example} (the name exactly as HCP Terraform shows it)`,
+    );
+  return value;
+}
+
+function arnList(r: ConfigReader, key: string, pattern: RegExp, example: string): string[] {
+  const list = r.stringList(key, []);
+  const bad = list.find((a) => !pattern.test(a));
+  if (bad !== undefined) {
+    r.fail(key, `"${bad}" is not an ARN like ${example}`, `edit ${r.fullKey(key)} in Pulumi.<stack>.yaml`);
+  }
+  return list;
+}
+
+function readPhase(
+  r: ConfigReader,
+  phase: Phase,
+  leaseTtl: number,
+  maxLeaseTtl: number,
+  allowPlanWrites: boolean,
+): PhaseSettings {
+  const k = (suffix: string) => `${phase}${suffix}`;
+  const type = r.oneOf(k("CredentialType"), CREDENTIAL_TYPES, "iam_user");
+  const policyArns = arnList(r, k("PolicyArns"), POLICY_ARN, "arn:aws:iam::aws:policy/ReadOnlyAccess");
+  const roleArns = arnList(r, k("RoleArns"), ROLE_ARN, "arn:aws:iam::123456789012:role/tfc-plan");
+  const iamGroups = r.stringList(k("IamGroups"), []);
+  const userPathRaw = r.optionalString(k("UserPath"));
+  const boundary = r.optionalString(k("PermissionsBoundaryArn"));
+  const tokenTtl = r.integer(k("TokenTtlSeconds"), DEFAULT_TOKEN_TTL[phase], { min: 60, max: 86400 });
+  const stsTtlRaw = r.optionalString(k("StsTtlSeconds"));
+  const stsTtl = r.integer(k("StsTtlSeconds"), DEFAULT_STS_TTL[phase], { min: 900, max: 43200 });
+
+  // Policy document: the type decides whether one may be sent at all.
+  let policyDocument: string | undefined;
+  const rawDoc = r.optionalString(k("PolicyDocument"));
+  if (type === "session_token") {
+    // session_token credentials carry the engine identity's own permissions; Vault takes no policy.
+    if (rawDoc !== undefined || policyArns.length > 0 || iamGroups.length > 0) {
+      r.fail(
+        k("CredentialType"),
+        "is session_token, which takes no policy document, policy ARNs or IAM groups (the credentials carry the engine identity's own permissions)",
+        `remove ${r.fullKey(k("PolicyDocument"))}/${r.fullKey(k("PolicyArns"))}/${r.fullKey(k("IamGroups"))}, or pulumi config set ${r.fullKey(k("CredentialType"))} iam_user`,
+      );
+    }
+    if (phase === "plan" && !allowPlanWrites) {
+      r.fail(
+        k("CredentialType"),
+        "is session_token, whose credentials can do everything the engine identity can, so the plan phase would not be read-only",
+        `pulumi config set ${r.fullKey(k("CredentialType"))} iam_user (or, deliberately, pulumi config set ${r.fullKey("allowPlanWrites")} true)`,
+      );
+    }
+  } else {
+    const parsed = parseIamPolicy(rawDoc ?? JSON.stringify(DEFAULT_POLICY[phase]));
+    if ("problem" in parsed) {
+      r.fail(
+        k("PolicyDocument"),
+        `${parsed.problem}`,
+        `edit ${r.fullKey(k("PolicyDocument"))} in Pulumi.<stack>.yaml to a JSON IAM policy ({"Version":"2012-10-17","Statement":[...]})`,
+      );
+    } else {
+      policyDocument = parsed.json;
+      const writes = phase === "plan" && !allowPlanWrites ? writeLookingGrants(parsed.json) : [];
+      if (writes.length > 0) {
+        r.fail(
+          k("PolicyDocument"),
+          `allows write-looking actions in the plan phase (${writes.join(", ")}); plan credentials should only read`,
+          `limit ${r.fullKey(k("PolicyDocument"))} to Describe*/Get*/List* actions, or, deliberately, pulumi config set ${r.fullKey("allowPlanWrites")} true`,
+        );
+      }
+    }
+  }
+
+  if (type === "assumed_role" && roleArns.length === 0) {
+    r.fail(
+      k("RoleArns"),
+      "is empty, but the assumed_role credential type needs the role(s) to assume",
+      `set ${r.fullKey(k("RoleArns"))} to a YAML list of role ARNs in Pulumi.<stack>.yaml`,
+    );
+  }
+  if (type !== "assumed_role" && roleArns.length > 0) {
+    r.fail(
+      k("RoleArns"),
+      `is set, but role ARNs apply only to assumed_role (this phase is ${type})`,
+      `remove ${r.fullKey(k("RoleArns"))}, or pulumi config set ${r.fullKey(k("CredentialType"))} assumed_role`,
+    );
+  }
+  if (type !== "iam_user" && (userPathRaw !== undefined || boundary !== undefined)) {
+    r.fail(
+      k(userPathRaw !== undefined ? "UserPath" : "PermissionsBoundaryArn"),
+      `applies only to iam_user (this phase is ${type})`,
+      `remove it, or pulumi config set ${r.fullKey(k("CredentialType"))} iam_user`,
+    );
+  }
+  if (userPathRaw !== undefined && !USER_PATH.test(userPathRaw)) {
+    r.fail(
+      k("UserPath"),
+      `"${userPathRaw}" is not an IAM path (it starts and ends with /)`,
+      `pulumi config set ${r.fullKey(k("UserPath"))} /tfc/`,
+    );
+  }
+  if (boundary !== undefined && !POLICY_ARN.test(boundary)) {
+    r.fail(
+      k("PermissionsBoundaryArn"),
+      `"${boundary}" is not a policy ARN`,
+      `pulumi config set ${r.fullKey(k("PermissionsBoundaryArn"))} arn:aws:iam::123456789012:policy/tfc-boundary`,
+    );
+  }
+  if (!isStsType(type) && stsTtlRaw !== undefined) {
+    r.fail(
+      k("StsTtlSeconds"),
+      `applies only to STS credential types (this phase is ${type}; its lifetime is leaseTtlSeconds)`,
+      `remove ${r.fullKey(k("StsTtlSeconds"))}`,
+    );
+  }
+  if (isStsType(type) && stsTtl > maxLeaseTtl) {
+    r.fail(
+      k("StsTtlSeconds"),
+      `(${stsTtl}) is longer than maxLeaseTtlSeconds (${maxLeaseTtl}); a default must not exceed the maximum`,
+      `lower ${r.fullKey(k("StsTtlSeconds"))} or raise ${r.fullKey("maxLeaseTtlSeconds")}`,
+    );
+  }
+  if (tokenTtl < leaseTtl) {
+    // Leases die with their token: a shorter token would cut the credentials off mid-phase.
+    r.fail(
+      k("TokenTtlSeconds"),
+      `(${tokenTtl}) is shorter than leaseTtlSeconds (${leaseTtl}), so Vault would revoke the credentials before their lease ends`,
+      `raise ${r.fullKey(k("TokenTtlSeconds"))} to at least ${leaseTtl}, or lower ${r.fullKey("leaseTtlSeconds")}`,
+    );
+  }
+
+  return {
+    credentialType: type,
+    ...(policyDocument !== undefined ? { policyDocument } : {}),
+    policyArns,
+    roleArns,
+    iamGroups,
+    ...(type === "iam_user" ? { userPath: userPathRaw ?? "/" } : {}),
+    ...(type === "iam_user" && boundary !== undefined ? { permissionsBoundaryArn: boundary } : {}),
+    tokenTtlSeconds: tokenTtl,
+    ...(isStsType(type) ? { stsTtlSeconds: stsTtl } : {}),
+  };
+}
+
+/**
+ * Reads and validates every Vault-side key. Problems are recorded on `r`; call
+ * `r.throwIfInvalid()` after all reads (this function does not throw by itself).
+ */
+export function readVaultSide(r: ConfigReader): VaultSide {
+  const allowHttp = r.boolean("allowInsecureHttp", false);
+  const vaultAddress = urlKey(
+    r,
+    "vaultAddress",
+    r.requiredString("vaultAddress", "https://vault.example.com:8200") || "https://vault.example.com:8200",
+    allowHttp,
+    "https://vault.example.com:8200",
+  );
+  const tfcAddress = urlKey(
+    r,
+    "tfcAddress",
+    r.string("tfcAddress", "https://app.terraform.io"),
+    allowHttp,
+    "https://app.terraform.io",
+  );
+  if (/^https?:\/\/[^/]+\/./.test(tfcAddress)) {
+    r.fail(
+      "tfcAddress",
+      "has a path, but the token issuer is the bare host address",
+      `pulumi config set ${r.fullKey("tfcAddress")} https://<your TFE host>`,
+    );
+  }
+  const discoveryCaPem = r.optionalString("tfcDiscoveryCaPem");
+  if (discoveryCaPem !== undefined && !discoveryCaPem.includes("-----BEGIN CERTIFICATE-----")) {
+    r.fail(
+      "tfcDiscoveryCaPem",
+      "is not a PEM certificate",
+      `pulumi config set ${r.fullKey("tfcDiscoveryCaPem")} -- "$(cat ca.pem)"`,
+    );
+  }
+  const organization = nameKey(
+    r,
+    "tfcOrganization",
+    r.requiredString("tfcOrganization", "my-org"),
+    organizationProblem,
+    "my-org",
+  );
+  const project = nameKey(
+    r,
+    "tfcProject",
+    r.string("tfcProject", "Default Project"),
+    projectProblem,
+    '"Default Project"',
+  );
+  const workspace = nameKey(
+    r,
+    "tfcWorkspace",
+    r.requiredString("tfcWorkspace", "my-workspace"),
+    workspaceProblem,
+    "my-workspace",
+  );
+  const audience = r.requiredString("jwtAudience", "vault.workload.identity");
+  const authPath = r.string("jwtAuthPath", "jwt-tfc");
+  const mountPath = r.string("awsMountPath", "aws");
+  for (const [key, value] of [
+    ["jwtAuthPath", authPath],
+    ["awsMountPath", mountPath],
+  ] as const) {
+    const p = mountPathProblem(value);
+    if (p !== undefined)
+      r.fail(
+        key,
+        `"${value}" ${p}`,
+        `pulumi config set ${r.fullKey(key)} ${key === "jwtAuthPath" ? "jwt-tfc" : "aws"}`,
+      );
+  }
+  const roleNamePrefix = r.string("vaultRoleNamePrefix", "tfc");
+  const prefixProblem = namePrefixProblem(roleNamePrefix);
+  if (prefixProblem !== undefined)
+    r.fail(
+      "vaultRoleNamePrefix",
+      `"${roleNamePrefix}" ${prefixProblem}`,
+      `pulumi config set ${r.fullKey("vaultRoleNamePrefix")} tfc`,
+    );
+
+  const region = r.string("awsRegion", "us-east-1");
+  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region))
+    r.fail(
+      "awsRegion",
+      `"${region}" is not an AWS region name`,
+      `pulumi config set ${r.fullKey("awsRegion")} us-east-1`,
+    );
+  const endpoint = (key: string, example: string) => {
+    const v = r.optionalString(key);
+    return v === undefined ? undefined : urlKey(r, key, v, allowHttp, example);
+  };
+  const iamEndpoint = endpoint("awsIamEndpoint", "https://iam.amazonaws.com");
+  const stsEndpoint = endpoint("awsStsEndpoint", "https://sts.us-east-1.amazonaws.com");
+
+  const accessKey = r.optionalSecret("awsRootAccessKey");
+  const secretKey = r.optionalSecret("awsRootSecretKey");
+  if ((accessKey === undefined) !== (secretKey === undefined)) {
+    const missing = accessKey === undefined ? "awsRootAccessKey" : "awsRootSecretKey";
+    r.fail(
+      missing,
+      "is not set, but the root key needs both its id and its secret",
+      `pulumi config set --secret ${r.fullKey(missing)} <value>, or remove the other one to use Vault's ambient AWS credentials`,
+    );
+  }
+  const rootKeys = accessKey && secretKey ? { accessKey, secretKey } : undefined;
+  const rotateRootKey = r.boolean("rotateRootKey", false);
+  const manageEngineIdentity = r.boolean("manageEngineIdentity", false);
+  if (rotateRootKey && rootKeys === undefined) {
+    r.fail(
+      "rotateRootKey",
+      "is true, but there is no root key to rotate (Vault's ambient or a Pulumi-managed identity cannot be rotated by Vault)",
+      `set ${r.fullKey("awsRootAccessKey")} and ${r.fullKey("awsRootSecretKey")} as secrets, or pulumi config set ${r.fullKey("rotateRootKey")} false`,
+    );
+  }
+  if (manageEngineIdentity && rootKeys !== undefined) {
+    r.fail(
+      "manageEngineIdentity",
+      "is true, but root keys are also set; the engine can use only one identity",
+      `remove ${r.fullKey("awsRootAccessKey")} and ${r.fullKey("awsRootSecretKey")}, or pulumi config set ${r.fullKey("manageEngineIdentity")} false`,
+    );
+  }
+
+  const leaseTtl = r.integer("leaseTtlSeconds", 1800, { min: 60, max: 604800 });
+  const maxLeaseTtl = r.integer("maxLeaseTtlSeconds", 3600, { min: 60, max: 604800 });
+  if (leaseTtl > maxLeaseTtl) {
+    r.fail(
+      "leaseTtlSeconds",
+      `(${leaseTtl}) is longer than maxLeaseTtlSeconds (${maxLeaseTtl}); a default must not exceed the maximum`,
+      `lower ${r.fullKey("leaseTtlSeconds")} or raise ${r.fullKey("maxLeaseTtlSeconds")}`,
+    );
+  }
+  const allowPlanWrites = r.boolean("allowPlanWrites", false);
+  const phases = Object.fromEntries(
+    PHASES.map((p) => [p, readPhase(r, p, leaseTtl, maxLeaseTtl, allowPlanWrites)]),
+  ) as Record<Phase, PhaseSettings>;
+
+  if (manageEngineIdentity) {
+    for (const p of PHASES) {
+      const type = phases[p].credentialType;
+      if (type === "federation_token" || type === "session_token") {
+        r.fail(
+          `${p}CredentialType`,
+          `is ${type}, whose credentials inherit the engine identity's own permissions, which a Pulumi-managed least-privilege identity does not have`,
+          `pulumi config set ${r.fullKey(`${p}CredentialType`)} iam_user (or assumed_role), or pulumi config set ${r.fullKey("manageEngineIdentity")} false`,
+        );
+      }
+    }
+  }
+
+  return {
+    vaultAddress,
+    tfc: {
+      address: tfcAddress,
+      ...(discoveryCaPem ? { discoveryCaPem } : {}),
+      organization,
+      project,
+      workspace,
+    },
+    trust: { authPath, audience },
+    engine: {
+      mountPath,
+      roleNamePrefix,
+      region,
+      ...(iamEndpoint ? { iamEndpoint } : {}),
+      ...(stsEndpoint ? { stsEndpoint } : {}),
+      ...(rootKeys ? { rootKeys } : {}),
+      rotateRootKey,
+      manageEngineIdentity,
+      defaultLeaseTtlSeconds: leaseTtl,
+      maxLeaseTtlSeconds: maxLeaseTtl,
+    },
+    phases,
+  };
+}
