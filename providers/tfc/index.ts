@@ -1,0 +1,5 @@
+/** HCP Terraform resources as Pulumi dynamic providers (docs/hcp-terraform-providers.md). */
+export { AgentPool, type AgentPoolArgs } from "./agent-pool";
+export { AgentToken, type AgentTokenArgs } from "./agent-token";
+export { Workspace, type WorkspaceArgs, type VcsRepoArgs, type ExecutionMode } from "./workspace";
+export { Variable, type VariableArgs, type VariableCategory } from "./variable";

@@ -1,0 +1,477 @@
+/**
+ * The one HCP Terraform API v2 double (FACTS.md "HCP Terraform API v2"): an in-process HTTP
+ * server on 127.0.0.1 with JSON:API shapes, 401 for a bad token, 404 for missing objects, 409
+ * from safe-delete while a workspace manages resources, 422 with `source.pointer`, pagination
+ * (`page[number]`, `page[size]` <= 100, `links.next`, `meta.pagination`), a request log, and
+ * fault injection (429 bursts with `Retry-After`, 5xx, slow responses).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface LoggedRequest {
+  readonly method: string;
+  /** Path without the query string, e.g. `/api/v2/workspaces/ws-1`. */
+  readonly path: string;
+  readonly query: Record<string, string>;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: unknown;
+}
+
+/** One injected fault; applies to the next `times` requests it matches. */
+export interface Fault {
+  /** Defaults to every request. */
+  readonly match?: (req: { method: string; path: string }) => boolean;
+  times: number;
+  /** Answer with this status (429 or 5xx) instead of handling the request. */
+  readonly status?: number;
+  /** `Retry-After` header value in seconds, for 429/503. */
+  readonly retryAfter?: string;
+  /** Wait this long before answering (handled normally unless `status` is set too). */
+  readonly delayMs?: number;
+}
+
+type Attrs = Record<string, unknown>;
+interface Stored {
+  id: string;
+  type: string;
+  attributes: Attrs;
+  relationships: Record<string, { data: unknown }>;
+  /** Parent: org name for pools/workspaces, pool id for tokens, workspace id for vars. */
+  owner: string;
+}
+
+const PREFIX = "/api/v2";
+
+export class TfcApiDouble {
+  readonly validToken: string;
+  readonly organizations = new Set<string>(["acme"]);
+  readonly log: LoggedRequest[] = [];
+  readonly faults: Fault[] = [];
+  /** Workspaces whose safe-delete answers 409 (they "manage resources"). */
+  readonly managingResources = new Set<string>();
+  private readonly objects = new Map<string, Stored>();
+  private server?: Server;
+  private seq = 0;
+  url = "";
+
+  constructor(validToken = "tfc-test-token-0123456789") {
+    this.validToken = validToken;
+  }
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  /** Forgets objects, log and faults between tests. */
+  reset(): void {
+    this.objects.clear();
+    this.log.length = 0;
+    this.faults.length = 0;
+    this.managingResources.clear();
+  }
+
+  /** Requests whose method and path match (path may be a RegExp over the `/api/v2/...` path). */
+  requests(method?: string, path?: string | RegExp): LoggedRequest[] {
+    return this.log.filter(
+      (r) =>
+        (method === undefined || r.method === method) &&
+        (path === undefined || (typeof path === "string" ? r.path === path : path.test(r.path))),
+    );
+  }
+
+  /** A stored object as the API would return it, for assertions and for seeding drift. */
+  get(id: string): Stored | undefined {
+    return this.objects.get(id);
+  }
+
+  /** Seeds an object directly (e.g. a pre-existing workspace, or many for pagination). */
+  seed(type: string, owner: string, attributes: Attrs, relationships: Stored["relationships"] = {}): Stored {
+    const prefix = { "agent-pools": "apool", "authentication-tokens": "at", workspaces: "ws", vars: "var" }[type];
+    const obj: Stored = { id: `${prefix ?? "x"}-${this.nextId()}`, type, attributes, relationships, owner };
+    this.objects.set(obj.id, obj);
+    return obj;
+  }
+
+  private nextId(): string {
+    this.seq += 1;
+    return `D${String(this.seq).padStart(15, "0")}`;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", this.url);
+    const raw = await new Promise<string>((resolve) => {
+      let text = "";
+      req.setEncoding("utf8");
+      req.on("data", (c: string) => (text += c));
+      req.on("end", () => resolve(text));
+    });
+    let body: unknown;
+    try {
+      body = raw === "" ? undefined : JSON.parse(raw);
+    } catch {
+      body = raw;
+    }
+    const method = req.method ?? "GET";
+    this.log.push({
+      method,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams.entries()),
+      headers: { ...req.headers },
+      body,
+    });
+
+    const fault = this.faults.find((f) => f.times > 0 && (!f.match || f.match({ method, path: url.pathname })));
+    if (fault) {
+      fault.times -= 1;
+      if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+      if (fault.status) {
+        const headers: Record<string, string> = { "Content-Type": "application/vnd.api+json" };
+        if (fault.retryAfter !== undefined) headers["Retry-After"] = fault.retryAfter;
+        if (res.destroyed) return;
+        res.writeHead(fault.status, headers);
+        res.end(JSON.stringify({ errors: [{ status: String(fault.status), title: fault.status === 429 ? "Too many requests" : "internal error" }] }));
+        return;
+      }
+      if (res.destroyed) return;
+    }
+
+    if (req.headers.authorization !== `Bearer ${this.validToken}`) {
+      return send(res, 401, { errors: [{ status: "401", title: "unauthorized" }] });
+    }
+    if (!url.pathname.startsWith(PREFIX)) return notFound(res);
+    try {
+      const [status, payload] = this.route(method, url.pathname.slice(PREFIX.length), url.searchParams, body);
+      send(res, status, payload);
+    } catch (err) {
+      send(res, 500, { errors: [{ status: "500", title: String(err) }] });
+    }
+  }
+
+  private route(method: string, path: string, query: URLSearchParams, body: unknown): [number, unknown] {
+    const seg = path.split("/").filter(Boolean).map(decodeURIComponent);
+    const data = (body as { data?: { type?: string; attributes?: Attrs; relationships?: Stored["relationships"] } })?.data;
+    const withBody = (): [number, unknown] | undefined => (data ? undefined : [400, { errors: [{ status: "400", title: "missing data" }] }]);
+
+    // /organizations/:org/agent-pools
+    if (seg[0] === "organizations" && seg[2] === "agent-pools" && seg.length === 3) {
+      if (!this.organizations.has(seg[1])) return notFoundBody();
+      if (method === "GET") return this.page(path, query, this.children("agent-pools", seg[1]));
+      if (method === "POST") {
+        const bad = withBody() ?? this.expectType(data, "agent-pools");
+        if (bad) return bad;
+        const name = data!.attributes?.name;
+        if (typeof name !== "string" || name === "") return invalid("/data/attributes/name", "Name can't be blank");
+        if (this.children("agent-pools", seg[1]).some((p) => p.attributes.name === name)) {
+          return invalid("/data/attributes/name", "Name has already been taken");
+        }
+        const pool = this.seed(
+          "agent-pools",
+          seg[1],
+          { name, "organization-scoped": data!.attributes?.["organization-scoped"] ?? true, "agent-count": 0 },
+          {
+            organization: { data: { id: seg[1], type: "organizations" } },
+            "allowed-workspaces": { data: relData(data!.relationships?.["allowed-workspaces"]) },
+          },
+        );
+        return [201, { data: this.render(pool) }];
+      }
+    }
+    // /agent-pools/:id and /agent-pools/:id/authentication-tokens
+    if (seg[0] === "agent-pools" && seg.length >= 2) {
+      const pool = this.objects.get(seg[1]);
+      if (!pool || pool.type !== "agent-pools") return notFoundBody();
+      if (seg.length === 2) {
+        if (method === "GET") return [200, { data: this.render(pool) }];
+        if (method === "PATCH") {
+          const bad = withBody() ?? this.expectType(data, "agent-pools");
+          if (bad) return bad;
+          Object.assign(pool.attributes, data!.attributes ?? {});
+          const allowed = data!.relationships?.["allowed-workspaces"];
+          if (allowed) pool.relationships["allowed-workspaces"] = { data: relData(allowed) };
+          return [200, { data: this.render(pool) }];
+        }
+        if (method === "DELETE") {
+          this.objects.delete(pool.id);
+          return [204, undefined];
+        }
+      }
+      if (seg[2] === "authentication-tokens" && seg.length === 3) {
+        if (method === "GET") {
+          return this.page(path, query, this.children("authentication-tokens", pool.id).map((t) => this.withoutToken(t)));
+        }
+        if (method === "POST") {
+          const bad = withBody() ?? this.expectType(data, "authentication-tokens");
+          if (bad) return bad;
+          const token = this.seed("authentication-tokens", pool.id, {
+            description: data!.attributes?.description ?? null,
+            "created-at": new Date(0).toISOString(),
+            "last-used-at": null,
+            token: `agent-secret-${this.nextId()}`,
+          });
+          return [201, { data: this.render(token) }];
+        }
+      }
+    }
+    if (seg[0] === "authentication-tokens" && seg.length === 2 && method === "DELETE") {
+      const token = this.objects.get(seg[1]);
+      if (!token || token.type !== "authentication-tokens") return notFoundBody();
+      this.objects.delete(token.id);
+      return [204, undefined];
+    }
+    // /organizations/:org/workspaces[/:name]
+    if (seg[0] === "organizations" && seg[2] === "workspaces") {
+      if (!this.organizations.has(seg[1])) return notFoundBody();
+      if (seg.length === 4 && method === "GET") {
+        const ws = this.children("workspaces", seg[1]).find((w) => w.attributes.name === seg[3]);
+        return ws ? [200, { data: this.render(ws) }] : notFoundBody();
+      }
+      if (seg.length === 3 && method === "POST") {
+        const bad = withBody() ?? this.expectType(data, "workspaces");
+        if (bad) return bad;
+        const attrs = data!.attributes ?? {};
+        const problem = this.workspaceProblem(seg[1], attrs, undefined);
+        if (problem) return problem;
+        const project = (data!.relationships?.project?.data as { id?: string } | undefined)?.id ?? "prj-default";
+        const ws = this.seed("workspaces", seg[1], {
+          "execution-mode": "remote",
+          "auto-apply": false,
+          "queue-all-runs": false,
+          "terraform-version": "1.9.5",
+          "working-directory": "",
+          description: null,
+          "agent-pool-id": null,
+          "vcs-repo": null,
+          ...attrs,
+          ...(attrs["vcs-repo"] ? { "vcs-repo": this.vcsRepo(attrs["vcs-repo"] as Attrs) } : {}),
+        }, {
+          organization: { data: { id: seg[1], type: "organizations" } },
+          project: { data: { id: project, type: "projects" } },
+        });
+        return [201, { data: this.render(ws) }];
+      }
+    }
+    // /workspaces/:id[...]
+    if (seg[0] === "workspaces" && seg.length >= 2) {
+      const ws = this.objects.get(seg[1]);
+      if (!ws || ws.type !== "workspaces") return notFoundBody();
+      if (seg.length === 2) {
+        if (method === "GET") return [200, { data: this.render(ws) }];
+        if (method === "PATCH") {
+          const bad = withBody() ?? this.expectType(data, "workspaces");
+          if (bad) return bad;
+          const attrs = { ...ws.attributes, ...(data!.attributes ?? {}) };
+          const problem = this.workspaceProblem(ws.owner, attrs, ws.id);
+          if (problem) return problem;
+          if (data!.attributes?.["vcs-repo"]) attrs["vcs-repo"] = this.vcsRepo(data!.attributes["vcs-repo"] as Attrs);
+          ws.attributes = attrs;
+          const project = data!.relationships?.project;
+          if (project) ws.relationships.project = { data: project.data };
+          return [200, { data: this.render(ws) }];
+        }
+        if (method === "DELETE") {
+          this.deleteWorkspace(ws);
+          return [204, undefined];
+        }
+      }
+      if (seg[2] === "actions" && seg[3] === "safe-delete" && method === "POST") {
+        if (this.managingResources.has(ws.id)) {
+          return [409, { errors: [{ status: "409", title: "conflict", detail: "Workspace is currently managing resources" }] }];
+        }
+        this.deleteWorkspace(ws);
+        return [204, undefined];
+      }
+      if (seg[2] === "vars") return this.routeVars(method, path, query, ws, seg[3], data);
+    }
+    return notFoundBody();
+  }
+
+  private routeVars(
+    method: string,
+    path: string,
+    query: URLSearchParams,
+    ws: Stored,
+    varId: string | undefined,
+    data: { type?: string; attributes?: Attrs } | undefined,
+  ): [number, unknown] {
+    if (varId === undefined) {
+      if (method === "GET") return this.page(path, query, this.children("vars", ws.id).map((v) => this.renderVar(v)));
+      if (method === "POST") {
+        if (!data) return [400, { errors: [{ status: "400", title: "missing data" }] }];
+        const bad = this.expectType(data, "vars");
+        if (bad) return bad;
+        const attrs = data.attributes ?? {};
+        const problem = this.varProblem(ws.id, attrs, undefined);
+        if (problem) return problem;
+        const v = this.seed("vars", ws.id, {
+          key: attrs.key,
+          value: attrs.value ?? "",
+          category: attrs.category,
+          sensitive: attrs.sensitive ?? false,
+          hcl: attrs.hcl ?? false,
+          description: attrs.description ?? null,
+        }, { workspace: { data: { id: ws.id, type: "workspaces" } } });
+        return [201, { data: this.renderVar(v) }];
+      }
+    }
+    const v = varId === undefined ? undefined : this.objects.get(varId);
+    if (!v || v.type !== "vars" || v.owner !== ws.id) return notFoundBody();
+    if (method === "PATCH") {
+      if (!data) return [400, { errors: [{ status: "400", title: "missing data" }] }];
+      const attrs = { ...v.attributes, ...(data.attributes ?? {}) };
+      if (v.attributes.sensitive === true && attrs.sensitive === false) {
+        return invalid("/data/attributes/sensitive", "Sensitive cannot be changed from true to false");
+      }
+      const problem = this.varProblem(ws.id, attrs, v.id);
+      if (problem) return problem;
+      v.attributes = attrs;
+      return [200, { data: this.renderVar(v) }];
+    }
+    if (method === "DELETE") {
+      this.objects.delete(v.id);
+      return [204, undefined];
+    }
+    return notFoundBody();
+  }
+
+  private workspaceProblem(org: string, attrs: Attrs, selfId: string | undefined): [number, unknown] | undefined {
+    const name = attrs.name;
+    if (typeof name !== "string" || !/^[A-Za-z0-9_-]+$/.test(name)) {
+      return invalid("/data/attributes/name", "Name is invalid: only letters, numbers, - and _ are allowed");
+    }
+    if (this.children("workspaces", org).some((w) => w.id !== selfId && w.attributes.name === name)) {
+      return invalid("/data/attributes/name", "Name has already been taken");
+    }
+    const mode = attrs["execution-mode"];
+    if (mode !== undefined && !["remote", "local", "agent"].includes(String(mode))) {
+      return invalid("/data/attributes/execution-mode", "Execution mode is not included in the list");
+    }
+    const pool = attrs["agent-pool-id"];
+    if (pool && mode !== "agent") {
+      return invalid("/data/attributes/agent-pool-id", "Agent pool must not be specified unless using 'agent' execution mode");
+    }
+    if (mode === "agent" && (!pool || !this.objects.has(String(pool)))) {
+      return invalid("/data/attributes/agent-pool-id", "Agent pool is required for 'agent' execution mode");
+    }
+    return undefined;
+  }
+
+  private varProblem(wsId: string, attrs: Attrs, selfId: string | undefined): [number, unknown] | undefined {
+    if (typeof attrs.key !== "string" || attrs.key === "") return invalid("/data/attributes/key", "Key can't be blank");
+    if (!["env", "terraform"].includes(String(attrs.category))) {
+      return invalid("/data/attributes/category", "Category is not included in the list");
+    }
+    const clash = this.children("vars", wsId).some(
+      (v) => v.id !== selfId && v.attributes.key === attrs.key && v.attributes.category === attrs.category,
+    );
+    return clash ? invalid("/data/attributes/key", "Key has already been taken") : undefined;
+  }
+
+  private deleteWorkspace(ws: Stored): void {
+    for (const v of this.children("vars", ws.id)) this.objects.delete(v.id);
+    this.objects.delete(ws.id);
+  }
+
+  private vcsRepo(input: Attrs): Attrs {
+    return {
+      branch: input.branch ?? "",
+      identifier: input.identifier,
+      "display-identifier": input.identifier,
+      "oauth-token-id": input["oauth-token-id"] ?? null,
+      "github-app-installation-id": input["github-app-installation-id"] ?? null,
+      "ingress-submodules": false,
+      "repository-http-url": `https://github.com/${String(input.identifier)}`,
+    };
+  }
+
+  private expectType(data: { type?: string } | undefined, type: string): [number, unknown] | undefined {
+    return data?.type === type ? undefined : invalid("/data/type", `Type must be ${type}`);
+  }
+
+  private children(type: string, owner: string): Stored[] {
+    return [...this.objects.values()].filter((o) => o.type === type && o.owner === owner);
+  }
+
+  private render(o: Stored): unknown {
+    const links: Record<string, string> = { self: `${PREFIX}/${o.type}/${o.id}` };
+    if (o.type === "workspaces") links["self-html"] = `/app/${o.owner}/workspaces/${String(o.attributes.name)}`;
+    return { id: o.id, type: o.type, attributes: o.attributes, relationships: o.relationships, links };
+  }
+
+  /** Sensitive values are write-only: the API returns null for them. */
+  private renderVar(v: Stored): unknown {
+    const rendered = this.render(v) as { attributes: Attrs };
+    return { ...rendered, attributes: { ...v.attributes, value: v.attributes.sensitive ? null : v.attributes.value } };
+  }
+
+  /** The token secret is shown once, at creation: listings never carry it. */
+  private withoutToken(t: Stored): unknown {
+    const rendered = this.render(t) as { attributes: Attrs };
+    const { token: _secret, ...attributes } = rendered.attributes;
+    return { ...rendered, attributes };
+  }
+
+  private page(path: string, query: URLSearchParams, items: unknown[]): [number, unknown] {
+    const size = Math.min(Math.max(Number(query.get("page[size]") ?? 20) || 20, 1), 100);
+    const number = Math.max(Number(query.get("page[number]") ?? 1) || 1, 1);
+    const totalPages = Math.max(Math.ceil(items.length / size), 1);
+    const link = (n: number) => `${this.url}${PREFIX}${path}?page%5Bnumber%5D=${n}&page%5Bsize%5D=${size}`;
+    return [
+      200,
+      {
+        data: items.slice((number - 1) * size, number * size),
+        links: {
+          self: link(number),
+          first: link(1),
+          prev: number > 1 ? link(number - 1) : null,
+          next: number < totalPages ? link(number + 1) : null,
+          last: link(totalPages),
+        },
+        meta: {
+          pagination: {
+            "current-page": number,
+            "page-size": size,
+            "prev-page": number > 1 ? number - 1 : null,
+            "next-page": number < totalPages ? number + 1 : null,
+            "total-pages": totalPages,
+            "total-count": items.length,
+          },
+        },
+      },
+    ];
+  }
+}
+
+function relData(rel: { data?: unknown } | undefined): unknown[] {
+  return Array.isArray(rel?.data) ? (rel.data as unknown[]) : [];
+}
+
+function invalid(pointer: string, detail: string): [number, unknown] {
+  return [422, { errors: [{ status: "422", title: "invalid attribute", detail, source: { pointer } }] }];
+}
+
+function notFoundBody(): [number, unknown] {
+  return [404, { errors: [{ status: "404", title: "not found" }] }];
+}
+
+function notFound(res: ServerResponse): void {
+  send(res, ...notFoundBody());
+}
+
+function send(res: ServerResponse, status: number, payload: unknown): void {
+  if (res.destroyed) return;
+  res.writeHead(status, payload === undefined ? {} : { "Content-Type": "application/vnd.api+json" });
+  res.end(payload === undefined ? undefined : JSON.stringify(payload));
+}
+
+/** Starts a double; pair with `after(() => double.stop())`. */
+export function startTfcApiDouble(validToken?: string): Promise<TfcApiDouble> {
+  return new TfcApiDouble(validToken).start();
+}
