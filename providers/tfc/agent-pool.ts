@@ -3,7 +3,7 @@
  * API: POST /organizations/:org/agent-pools, GET|PATCH|DELETE /agent-pools/:id.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { apiRequest, dataOf, isNotFound, listAll, TfcApiError, type ApiResource } from "./client";
+import { apiRequest, dataOf, isNotFound, listAll, apiError, isApiError, type ApiResource } from "./client";
 import {
   compact,
   configureSettings,
@@ -110,14 +110,14 @@ export const agentPoolProvider: TfcProvider<AgentPoolState, AgentPoolState> = {
       });
       return { id: dataOf(res, subject(inputs.name)).id, outs: { ...inputs } };
     } catch (err) {
-      if (err instanceof TfcApiError && err.status === 422 && err.pointer === "/data/attributes/name") {
+      if (isApiError(err, 422) && err.pointer === "/data/attributes/name") {
         const pools = await listAll(
           conn,
           `/organizations/${encodeURIComponent(inputs.organization)}/agent-pools`,
           `agent pools of "${inputs.organization}"`,
         ).catch(() => []);
         const existing = pools.find((p) => p.attributes?.name === inputs.name)?.id;
-        throw new TfcApiError(err.message + importHint(TYPE, existing), err.status, err.pointer);
+        throw apiError(err.message + importHint(TYPE, existing), err.status, err.pointer);
       }
       throw err;
     }

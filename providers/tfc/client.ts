@@ -56,17 +56,25 @@ export interface ApiResponse {
   readonly body: unknown;
 }
 
-/** An HCP Terraform answer we could not accept. `status` lets callers treat 404/409/422 apart. */
-export class TfcApiError extends Error {
-  constructor(
-    message: string,
-    readonly status: number,
-    /** JSON:API `source.pointer` of the first error, e.g. `/data/attributes/name`. */
-    readonly pointer?: string,
-  ) {
-    super(message);
-    this.name = "TfcApiError";
-  }
+/**
+ * An HCP Terraform answer we could not accept. `status` lets callers treat 404/409/422 apart.
+ * A plain Error with fields, not a subclass: Pulumi's closure serializer turns classes into
+ * functions that call `Error.call(this, message)`, which drops the message in the provider host.
+ */
+export interface TfcApiError extends Error {
+  readonly status: number;
+  /** JSON:API `source.pointer` of the first error, e.g. `/data/attributes/name`. */
+  readonly pointer?: string;
+}
+
+export function apiError(message: string, status: number, pointer?: string): TfcApiError {
+  return Object.assign(new Error(message), { name: "TfcApiError", status, ...(pointer ? { pointer } : {}) });
+}
+
+/** Whether `err` came from HCP Terraform with this status (any status when omitted). */
+export function isApiError(err: unknown, status?: number): err is TfcApiError {
+  const s = (err as { status?: unknown } | undefined)?.status;
+  return err instanceof Error && err.name === "TfcApiError" && typeof s === "number" && (status === undefined || s === status);
 }
 
 /** Sends one request, retrying 429 (always) and 5xx/timeouts (idempotent calls) within the policy. */
@@ -93,7 +101,7 @@ export async function apiRequest(conn: TfcConnection, req: ApiRequest): Promise<
       // Network failure or timeout: the request may or may not have reached the server.
       lastProblem = describeFetchFailure(err, policy.timeoutMs);
       if (!idempotent) {
-        throw new TfcApiError(`HCP Terraform did not answer ${req.method} for ${req.subject}: ${lastProblem}`, 0);
+        throw apiError(`HCP Terraform did not answer ${req.method} for ${req.subject}: ${lastProblem}`, 0);
       }
       if (attempt < policy.maxAttempts) await sleep(backoffMs(attempt, policy));
       continue;
@@ -103,7 +111,7 @@ export async function apiRequest(conn: TfcConnection, req: ApiRequest): Promise<
 
     lastProblem = `${res.status} ${res.statusText}`.trim();
     if (res.status >= 500 && !idempotent) {
-      throw new TfcApiError(
+      throw apiError(
         `HCP Terraform failed (${lastProblem}) while creating ${req.subject}; not retried because it may have ` +
           "been created anyway: run pulumi refresh, then the Pulumi command again",
         res.status,
@@ -113,7 +121,7 @@ export async function apiRequest(conn: TfcConnection, req: ApiRequest): Promise<
     if (attempt === policy.maxAttempts) break;
     await sleep(retryAfterMs(res.headers.get("retry-after"), policy) ?? backoffMs(attempt, policy));
   }
-  throw new TfcApiError(
+  throw apiError(
     `HCP Terraform kept failing for ${req.subject}: gave up after ${policy.maxAttempts} attempt(s), last answer ${lastProblem}. ` +
       "Check https://status.hashicorp.com and run the Pulumi command again",
     0,
@@ -143,14 +151,14 @@ export async function listAll(
 export function dataOf(response: ApiResponse, subject: string): ApiResource {
   const data = (response.body as { data?: ApiResource } | undefined)?.data;
   if (!data || typeof data.id !== "string") {
-    throw new TfcApiError(`HCP Terraform answered ${response.status} for ${subject} without a resource`, response.status);
+    throw apiError(`HCP Terraform answered ${response.status} for ${subject} without a resource`, response.status);
   }
   return data;
 }
 
 /** Whether an error means "HCP Terraform has no such object" (or it is not ours: both are 404). */
 export function isNotFound(err: unknown): boolean {
-  return err instanceof Error && (err as { status?: unknown }).status === 404;
+  return isApiError(err, 404);
 }
 
 /**
@@ -163,20 +171,20 @@ export function errorFromResponse(status: number, body: unknown, subject: string
   const pointer = list.find((e) => typeof e?.source?.pointer === "string")?.source?.pointer;
   const reasons = list.map(reasonOf).filter((r) => r !== "");
   if (status === 401) {
-    return new TfcApiError(
+    return apiError(
       `HCP Terraform refused the API token (401) while working on ${subject}: ` +
         "set a valid token with pulumi config set --secret tfc:token <token>, or TFE_TOKEN",
       status,
     );
   }
   if (status === 404) {
-    return new TfcApiError(
+    return apiError(
       `HCP Terraform found no ${subject} (404: it does not exist or the token cannot see it)`,
       status,
     );
   }
   const reason = reasons.length > 0 ? reasons.join("; ") : `HTTP ${status}`;
-  return new TfcApiError(`HCP Terraform rejected ${subject}: ${reason}`, status, pointer);
+  return apiError(`HCP Terraform rejected ${subject}: ${reason}`, status, pointer);
 }
 
 interface JsonApiError {
@@ -202,7 +210,7 @@ function resolveUrl(conn: TfcConnection, path: string): string {
   if (!/^https?:\/\//i.test(path)) return `${conn.apiBase}${path}`;
   // `links.next` is absolute: follow it only on our own origin, or the token would go elsewhere.
   if (new URL(path).origin !== conn.origin) {
-    throw new TfcApiError(`HCP Terraform pagination pointed to another host (${new URL(path).origin}); refusing to send the token there`, 0);
+    throw apiError(`HCP Terraform pagination pointed to another host (${new URL(path).origin}); refusing to send the token there`, 0);
   }
   return path;
 }

@@ -5,7 +5,6 @@
  * environment variables. Nothing here is captured when Pulumi serializes a provider, so the
  * token never lands in the `__provider` string or in state.
  */
-import { ConfigError } from "../../config/errors";
 
 export const HOSTNAME_KEY = "tfc:hostname";
 export const TOKEN_KEY = "tfc:token";
@@ -59,7 +58,7 @@ export function resolveConnection(
 ): TfcConnection {
   const token = settings?.token ?? nonEmpty(env[TOKEN_ENV]);
   if (!token) {
-    throw new ConfigError(
+    throw configProblem(
       TOKEN_KEY,
       `no HCP Terraform API token found in the stack config or in the ${TOKEN_ENV} environment variable`,
       `pulumi config set --secret ${TOKEN_KEY} <token>, or export ${TOKEN_ENV}=<token>`,
@@ -85,7 +84,7 @@ export function originOf(hostname: string): string {
   try {
     url = new URL(withScheme);
   } catch {
-    throw new ConfigError(
+    throw configProblem(
       HOSTNAME_KEY,
       `"${hostname}" is not a hostname`,
       `pulumi config set ${HOSTNAME_KEY} app.terraform.io (or your Terraform Enterprise host), or set ${HOSTNAME_ENV}`,
@@ -93,11 +92,20 @@ export function originOf(hostname: string): string {
   }
   const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
   if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback)) {
-    throw new ConfigError(
+    throw configProblem(
       HOSTNAME_KEY,
       `"${hostname}" does not use https (plain http is allowed for loopback test servers only)`,
       `use the bare hostname, e.g. pulumi config set ${HOSTNAME_KEY} tfe.example.com, or set ${HOSTNAME_ENV}`,
     );
   }
   return url.origin;
+}
+
+/**
+ * The same message shape as `ConfigError` (config/errors.ts): key, problem, fix. Built as a plain
+ * Error because this code runs inside the serialized provider, where Pulumi's closure serializer
+ * turns an Error subclass into `Error.call(this, ...)` and the message is lost.
+ */
+export function configProblem(key: string, problem: string, fix: string): Error {
+  return Object.assign(new Error(`${key}: ${problem}. Fix: ${fix}`), { name: "ConfigError", key, problem, fix });
 }

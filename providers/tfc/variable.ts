@@ -5,7 +5,7 @@
  * API: POST|GET /workspaces/:id/vars, PATCH|DELETE /workspaces/:id/vars/:var_id.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { apiRequest, dataOf, isNotFound, listAll, TfcApiError, type ApiResource } from "./client";
+import { apiRequest, dataOf, isNotFound, listAll, apiError, isApiError, type ApiResource } from "./client";
 import { compact, configureSettings, connectionFor, diffFields, importHint, UNKNOWN, type TfcProvider } from "./dynamic-support";
 import { withSecretOutputs } from "./secret-outputs";
 
@@ -126,12 +126,12 @@ export const variableProvider: TfcProvider<VariableInputs, VariableInputs> = {
       });
       return { id: dataOf(res, subject(inputs)).id, outs: { ...inputs } };
     } catch (err) {
-      if (err instanceof TfcApiError && err.status === 422 && err.pointer === "/data/attributes/key") {
+      if (isApiError(err, 422) && err.pointer === "/data/attributes/key") {
         const vars = await listAll(conn, `/workspaces/${encodeURIComponent(inputs.workspaceId)}/vars`, subject(inputs)).catch(
           () => [],
         );
         const existing = vars.find((v) => v.attributes?.key === inputs.key && v.attributes?.category === inputs.category)?.id;
-        throw new TfcApiError(err.message + importHint(TYPE, existing), err.status, err.pointer);
+        throw apiError(err.message + importHint(TYPE, existing), err.status, err.pointer);
       }
       throw err;
     }

@@ -4,7 +4,7 @@
  * POST /workspaces/:id/actions/safe-delete (409 while it still manages resources).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { apiRequest, dataOf, isNotFound, TfcApiError, type ApiResource } from "./client";
+import { apiRequest, dataOf, isNotFound, apiError, isApiError, type ApiResource } from "./client";
 import type { TfcConnection } from "./credentials";
 import {
   compact,
@@ -243,7 +243,7 @@ export const workspaceProvider: TfcProvider<WorkspaceInputs, WorkspaceState> = {
         subject: subject(inputs.name),
       });
     } catch (err) {
-      if (err instanceof TfcApiError && err.status === 422 && err.pointer === "/data/attributes/name") {
+      if (isApiError(err, 422) && err.pointer === "/data/attributes/name") {
         const existing = await apiRequest(conn, {
           method: "GET",
           path: `/organizations/${encodeURIComponent(inputs.organization)}/workspaces/${encodeURIComponent(inputs.name)}`,
@@ -251,7 +251,7 @@ export const workspaceProvider: TfcProvider<WorkspaceInputs, WorkspaceState> = {
         })
           .then((r) => dataOf(r, subject(inputs.name)).id)
           .catch(() => undefined);
-        if (existing) throw new TfcApiError(err.message + importHint(TYPE, existing), err.status, err.pointer);
+        if (existing) throw apiError(err.message + importHint(TYPE, existing), err.status, err.pointer);
       }
       throw err;
     }
@@ -298,8 +298,8 @@ export const workspaceProvider: TfcProvider<WorkspaceInputs, WorkspaceState> = {
       });
     } catch (err) {
       if (isNotFound(err)) return;
-      if (err instanceof TfcApiError && err.status === 409) {
-        throw new TfcApiError(
+      if (isApiError(err, 409)) {
+        throw apiError(
           `HCP Terraform refused to delete ${subject(props.name ?? id)} (${id}): it still manages resources ` +
             "(safe-delete answered 409). Destroy them first with a destroy run in that workspace, then run " +
             `pulumi destroy again. HCP Terraform said: ${err.message}`,
