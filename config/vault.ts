@@ -132,7 +132,8 @@ function nameKey(
   problem: (v: string) => string | undefined,
   example: string,
 ): string {
-  const p = problem(value);
+  // An unset required name is already reported by requiredString.
+  const p = value === "" ? undefined : problem(value);
   if (p !== undefined)
     r.fail(
       key,
