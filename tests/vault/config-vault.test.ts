@@ -1,5 +1,7 @@
 import { strict as assert } from "node:assert";
+import * as pulumi from "@pulumi/pulumi";
 import { ConfigErrors } from "../../config/errors";
+import { ConfigReader, memorySource } from "../../config/reader";
 import { readVaultSide, DEFAULT_PLAN_POLICY } from "../../config/vault";
 import { DEV_CONFIG, ROOT_SECRET_KEY, readerFor, vaultSide } from "./fixtures";
 
@@ -10,19 +12,7 @@ function problems(changes: Values, secrets: string[] = []): string[] {
   const values = Object.fromEntries(
     Object.entries({ ...DEV_CONFIG, ...changes }).filter(([, v]) => v !== undefined),
   ) as Record<string, string | number | boolean | object>;
-  const r = readerFor({}, secrets);
-  // readerFor merges onto DEV_CONFIG; removals need a reader over exactly `values`.
-  const reader = Object.keys(changes).some((k) => changes[k] === undefined)
-    ? new (r.constructor as typeof import("../../config/reader").ConfigReader)({
-        get: (k) =>
-          secrets.includes(k) || values[k] === undefined
-            ? undefined
-            : typeof values[k] === "object"
-              ? JSON.stringify(values[k])
-              : String(values[k]),
-        getSecret: () => undefined,
-      })
-    : readerFor(changes as Record<string, string | number | boolean | object>, secrets);
+  const reader = new ConfigReader(memorySource(values, (v) => pulumi.secret(v), secrets));
   readVaultSide(reader);
   return reader.errors.map((e) => e.message);
 }
