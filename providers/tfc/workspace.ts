@@ -130,8 +130,9 @@ export function workspaceBody(inputs: WorkspaceInputs): unknown {
         name: inputs.name,
         description: inputs.description,
         "execution-mode": inputs.executionMode,
-        // Switching away from agent mode must clear the pool, or the API refuses the change.
-        "agent-pool-id": inputs.executionMode === "agent" ? inputs.agentPoolId : undefined,
+        // Outside agent mode the pool is cleared explicitly (null): a workspace leaving agent mode
+        // would otherwise keep its pool, and the API refuses a pool without agent mode.
+        "agent-pool-id": inputs.executionMode === "agent" ? inputs.agentPoolId : null,
         "terraform-version": inputs.terraformVersion,
         "working-directory": inputs.workingDirectory,
         "auto-apply": inputs.autoApply,
