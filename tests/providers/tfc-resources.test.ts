@@ -1,0 +1,61 @@
+/** The resource classes under Pulumi mocks: type tokens, inputs, and secrets in the registered outputs. */
+import { strict as assert } from "node:assert";
+import * as pulumi from "@pulumi/pulumi";
+import * as tfc from "../../providers/tfc";
+import { withSecretOutputs } from "../../providers/tfc/secret-outputs";
+import { installMocks, isSecretInput, outputIsSecret, plain, recorder, settled, valueOf } from "../support/pulumi-mocks";
+
+describe("tfc resource classes (Pulumi mocks)", () => {
+  // The classes register nothing at import time, so a static import before setMocks is safe.
+  before(installMocks);
+  beforeEach(() => {
+    recorder.reset();
+    recorder.outputs.delete("pulumi-nodejs:dynamic/tfc:AgentToken");
+  });
+
+  it("registers each kind under its pulumi-nodejs:dynamic/tfc type token with a serialized provider", async () => {
+    new tfc.AgentPool("pool", { organization: "acme", name: "jit" });
+    new tfc.AgentToken("token", { agentPoolId: "apool-1", description: "agents" });
+    new tfc.Workspace("ws", { organization: "acme", name: "demo", executionMode: "agent", agentPoolId: "apool-1" });
+    new tfc.Variable("var", { workspaceId: "ws-1", key: "K", value: "v", category: "env" });
+    await settled();
+    for (const kind of ["AgentPool", "AgentToken", "Workspace", "Variable"]) {
+      const r = recorder.one(`pulumi-nodejs:dynamic/tfc:${kind}`);
+      assert.match(String(plain(r.inputs.__provider)), /^exports\.handler = /, `${kind} has a serialized provider`);
+    }
+    const { __provider: _p, ...wsInputs } = plain(recorder.one("pulumi-nodejs:dynamic/tfc:Workspace").inputs) as Record<string, unknown>;
+    assert.deepEqual(wsInputs, { organization: "acme", name: "demo", executionMode: "agent", agentPoolId: "apool-1" });
+  });
+
+  it("the agent token output is secret", async () => {
+    recorder.outputs.set("pulumi-nodejs:dynamic/tfc:AgentToken", () => ({ token: "agent-secret-from-create" }));
+    const token = new tfc.AgentToken("token", { agentPoolId: "apool-1", description: "agents" });
+    assert.equal(await outputIsSecret(token.token), true);
+    assert.equal(await valueOf(token.token), "agent-secret-from-create");
+    assert.equal(await outputIsSecret(token.description), false);
+  });
+
+  it("a variable value is secret from input to output, sensitive or not", async () => {
+    const sensitive = new tfc.Variable("s", { workspaceId: "ws-1", key: "S", value: "top-secret", category: "env", sensitive: true });
+    const plainVar = new tfc.Variable("p", { workspaceId: "ws-1", key: "P", value: "not-so-secret", category: "terraform" });
+    await settled();
+    assert.equal(await outputIsSecret(sensitive.value), true);
+    assert.equal(await outputIsSecret(plainVar.value), true);
+    assert.ok(isSecretInput(recorder.one("pulumi-nodejs:dynamic/tfc:Variable", "s").inputs.value), "secret in the engine inputs");
+    assert.equal(await valueOf(sensitive.value), "top-secret");
+    assert.equal(await outputIsSecret(sensitive.key), false);
+  });
+
+  it("no serialized provider registered with a resource is secret or contains a token", async () => {
+    new tfc.Workspace("ws", { organization: "acme", name: "demo", executionMode: "remote" });
+    await settled();
+    const provider = recorder.one("pulumi-nodejs:dynamic/tfc:Workspace").inputs.__provider;
+    assert.equal(isSecretInput(provider), false, "a secret __provider means something secret was captured");
+  });
+
+  it("additionalSecretOutputs keeps the caller's entries and adds ours once", () => {
+    assert.deepEqual(withSecretOutputs(undefined, ["token"]).additionalSecretOutputs, ["token"]);
+    const opts: pulumi.CustomResourceOptions = { protect: true, additionalSecretOutputs: ["description", "token"] };
+    assert.deepEqual(withSecretOutputs(opts, ["token"]), { protect: true, additionalSecretOutputs: ["description", "token"] });
+  });
+});
