@@ -110,8 +110,8 @@ const DEFAULT_POLICY: Record<Phase, object> = { plan: DEFAULT_PLAN_POLICY, apply
 const DEFAULT_TOKEN_TTL: Record<Phase, number> = { plan: 1800, apply: 3600 };
 const DEFAULT_STS_TTL: Record<Phase, number> = { plan: 900, apply: 3600 };
 
-const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/;
-const POLICY_ARN = /^arn:aws[a-z-]*:iam::(aws|\d{12}):policy\/[\w+=,.@\/-]+$/;
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+const POLICY_ARN = /^arn:aws[a-z-]*:iam::(aws|\d{12}):policy\/[\w+=,.@/-]+$/;
 const USER_PATH = /^\/([\w+=,.@-]+\/)*$/;
 
 /** Reads a URL key; returns the normalised URL or a placeholder after recording the problem. */

@@ -30,7 +30,15 @@ interface RotateRootProvider extends pulumi.dynamic.ResourceProvider {
 
 export const rotateRootProvider: RotateRootProvider = {
   configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
-    this.stackConfig = (key) => req.config.get(key);
+    // Without an engine Configure call the host's config lookups throw: treat that as "no stack
+    // config" so the environment variables still apply.
+    this.stackConfig = (key) => {
+      try {
+        return req.config.get(key);
+      } catch {
+        return undefined;
+      }
+    };
     return Promise.resolve();
   },
 

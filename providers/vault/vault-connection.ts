@@ -24,11 +24,20 @@ function pick(
   env: NodeJS.ProcessEnv,
   envName: string,
 ): string | undefined {
-  const value = config(key)?.trim() || env[envName]?.trim();
+  // Structured stack config may arrive as a non-string (e.g. a YAML boolean): compare as text.
+  const raw: unknown = config(key);
+  const fromConfig =
+    typeof raw === "string"
+      ? raw.trim()
+      : typeof raw === "boolean" || typeof raw === "number"
+        ? String(raw)
+        : "";
+  const value = fromConfig || env[envName]?.trim();
   return value === "" ? undefined : value;
 }
 
-const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
+// A plain array, not a Set: Pulumi's closure serializer cannot carry Sets into the provider host.
+const LOOPBACK: readonly string[] = ["localhost", "127.0.0.1", "[::1]"];
 
 /**
  * Resolves the connection or throws a message naming the setting and the fix (never a value
@@ -53,7 +62,7 @@ export function resolveVaultConnection(
     );
   }
   // The Vault token travels in a header: plain http is only acceptable to this machine.
-  if (url.protocol !== "https:" && !(url.protocol === "http:" && LOOPBACK.has(url.hostname))) {
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && LOOPBACK.includes(url.hostname))) {
     throw new Error(
       `Vault address ${url.origin} is not https: use an https:// address for vault:address (or VAULT_ADDR); http is accepted only for localhost`,
     );

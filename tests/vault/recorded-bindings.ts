@@ -15,7 +15,7 @@ export function bindingsOf(role: RecordedResource): RoleBindings {
   const claims = (inputs.boundClaims ?? {}) as Record<string, string>;
   const type = inputs.boundClaimsType;
   if (type !== undefined && type !== "glob" && type !== "string")
-    throw new Error(`unexpected bound_claims_type ${String(type)}`);
+    throw new Error(`unexpected bound_claims_type ${JSON.stringify(type)}`);
   return {
     ...(inputs.boundAudiences ? { bound_audiences: inputs.boundAudiences as string[] } : {}),
     ...(inputs.boundSubject ? { bound_subject: inputs.boundSubject as string } : {}),

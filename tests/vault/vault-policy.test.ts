@@ -12,7 +12,7 @@ async function parsePolicy(text: string): Promise<ParsedPolicy> {
   return Object.fromEntries(
     Object.entries(json.path ?? {}).map(([p, blocks]) => {
       assert.equal(blocks.length, 1, `path ${p} is declared once`);
-      return [p, blocks[0]!.capabilities];
+      return [p, blocks[0].capabilities];
     }),
   );
 }
