@@ -9,7 +9,13 @@ import { agentPoolProvider } from "../providers/tfc/agent-pool";
 import { agentTokenProvider } from "../providers/tfc/agent-token";
 import { variableProvider } from "../providers/tfc/variable";
 import { workspaceProvider } from "../providers/tfc/workspace";
-import { DynamicProviderHost, PROVIDER_KEY, rpcSecret, serializeProvider, type Props } from "../tests/support/dynamic-provider-host";
+import {
+  DynamicProviderHost,
+  PROVIDER_KEY,
+  rpcSecret,
+  serializeProvider,
+  type Props,
+} from "../tests/support/dynamic-provider-host";
 import { startTfcApiDouble, type TfcApiDouble } from "../tests/support/tfc-api-double";
 
 const VARIABLES = 12;
@@ -29,7 +35,12 @@ interface Managed {
   state: Props;
 }
 
-async function measure(double: TfcApiDouble, scenario: string, minimum: number, run: () => Promise<void>): Promise<Row> {
+async function measure(
+  double: TfcApiDouble,
+  scenario: string,
+  minimum: number,
+  run: () => Promise<void>,
+): Promise<Row> {
   double.log.length = 0;
   const started = performance.now();
   await run();
@@ -53,7 +64,10 @@ async function main(): Promise<void> {
   const managed: Managed[] = [];
   try {
     await host.configure({ "tfc:hostname": double.url, "tfc:token": rpcSecret(double.validToken) });
-    const withProvider = (kind: string, props: Props): Props => ({ ...props, [PROVIDER_KEY]: providers[kind] });
+    const withProvider = (kind: string, props: Props): Props => ({
+      ...props,
+      [PROVIDER_KEY]: providers[kind],
+    });
 
     /** What the engine does for a new resource: Check, then Create. */
     const create = async (kind: string, raw: Props): Promise<Managed> => {
@@ -66,16 +80,32 @@ async function main(): Promise<void> {
     };
 
     rows.push(
-      await measure(double, `create pool + token + workspace + ${VARIABLES} variables`, 3 + VARIABLES, async () => {
-        const pool = await create("pool", { organization: "acme", name: "bench-pool" });
-        await create("token", { agentPoolId: pool.id, description: "bench agents" });
-        const ws = await create("workspace", { organization: "acme", name: "bench", executionMode: "agent", agentPoolId: pool.id });
-        await Promise.all(
-          Array.from({ length: VARIABLES }, (_, i) =>
-            create("variable", { workspaceId: ws.id, key: `VAR_${i}`, value: `value-${i}`, category: "env", sensitive: i % 2 === 0 }),
-          ),
-        );
-      }),
+      await measure(
+        double,
+        `create pool + token + workspace + ${VARIABLES} variables`,
+        3 + VARIABLES,
+        async () => {
+          const pool = await create("pool", { organization: "acme", name: "bench-pool" });
+          await create("token", { agentPoolId: pool.id, description: "bench agents" });
+          const ws = await create("workspace", {
+            organization: "acme",
+            name: "bench",
+            executionMode: "agent",
+            agentPoolId: pool.id,
+          });
+          await Promise.all(
+            Array.from({ length: VARIABLES }, (_, i) =>
+              create("variable", {
+                workspaceId: ws.id,
+                key: `VAR_${i}`,
+                value: `value-${i}`,
+                category: "env",
+                sensitive: i % 2 === 0,
+              }),
+            ),
+          );
+        },
+      ),
     );
 
     rows.push(
@@ -83,7 +113,8 @@ async function main(): Promise<void> {
         for (const m of managed) {
           const { inputs } = await host.check(m.state, withProvider(m.kind, m.inputs));
           const diff = await host.diff(m.id, m.state, inputs);
-          if (diff.changes !== "none") throw new Error(`${m.kind} ${m.id} shows a change: ${JSON.stringify(diff)}`);
+          if (diff.changes !== "none")
+            throw new Error(`${m.kind} ${m.id} shows a change: ${JSON.stringify(diff)}`);
         }
       }),
     );
@@ -103,7 +134,8 @@ async function main(): Promise<void> {
         for (const m of managed) {
           const { inputs } = await host.check(m.state, withProvider(m.kind, m.inputs));
           const diff = await host.diff(m.id, m.state, inputs);
-          if (diff.changes !== "none") throw new Error(`${m.kind} ${m.id} shows a perpetual diff: ${JSON.stringify(diff)}`);
+          if (diff.changes !== "none")
+            throw new Error(`${m.kind} ${m.id} shows a perpetual diff: ${JSON.stringify(diff)}`);
         }
       }),
     );

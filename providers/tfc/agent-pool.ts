@@ -10,6 +10,7 @@ import {
   connectionFor,
   containsUnknown,
   diffFields,
+  text,
   importHint,
   type TfcProvider,
 } from "./dynamic-support";
@@ -44,7 +45,9 @@ export function agentPoolBody(inputs: AgentPoolState): unknown {
         ? {}
         : {
             relationships: {
-              "allowed-workspaces": { data: inputs.allowedWorkspaceIds.map((id) => ({ id, type: "workspaces" })) },
+              "allowed-workspaces": {
+                data: inputs.allowedWorkspaceIds.map((id) => ({ id, type: "workspaces" })),
+              },
             },
           }),
     },
@@ -58,9 +61,10 @@ export function agentPoolFromApi(data: ApiResource, previous: Partial<AgentPoolS
   const liveAllowed = Array.isArray(allowed) ? (allowed as { id: string }[]).map((w) => w.id).sort() : [];
   const orgRel = data.relationships?.organization?.data as { id?: string } | undefined;
   return compact({
-    organization: orgRel?.id ?? String(previous.organization ?? ""),
-    name: String(attrs.name ?? previous.name ?? ""),
-    organizationScoped: attrs["organization-scoped"] === undefined ? true : Boolean(attrs["organization-scoped"]),
+    organization: orgRel?.id ?? previous.organization ?? "",
+    name: text(attrs.name, previous.name ?? ""),
+    organizationScoped:
+      attrs["organization-scoped"] === undefined ? true : Boolean(attrs["organization-scoped"]),
     allowedWorkspaceIds: previous.allowedWorkspaceIds === undefined ? undefined : liveAllowed,
   });
 }
@@ -68,15 +72,17 @@ export function agentPoolFromApi(data: ApiResource, previous: Partial<AgentPoolS
 const subject = (name: unknown) => `agent pool "${String(name)}"`;
 
 export const agentPoolProvider: TfcProvider<AgentPoolState, AgentPoolState> = {
-  async configure(req) {
+  configure(req) {
     this.settings = configureSettings(req);
+    return Promise.resolve();
   },
 
-  async check(_olds, news) {
+  check(_olds, news) {
     const failures: pulumi.dynamic.CheckFailure[] = [];
     for (const key of ["organization", "name"] as const) {
       const v: unknown = news[key];
-      if (typeof v !== "string" || v.trim() === "") failures.push({ property: key, reason: `${key} is required` });
+      if (typeof v !== "string" || v.trim() === "")
+        failures.push({ property: key, reason: `${key} is required` });
     }
     const inputs = compact({
       organization: news.organization,
@@ -89,14 +95,16 @@ export const agentPoolProvider: TfcProvider<AgentPoolState, AgentPoolState> = {
           : [...news.allowedWorkspaceIds].sort()
         : news.allowedWorkspaceIds,
     });
-    return { inputs, failures };
+    return Promise.resolve({ inputs, failures });
   },
 
-  async diff(_id, olds, news) {
-    return diffFields(olds as never, news as never, {
-      replaceOn: ["organization"],
-      updateOn: ["name", "organizationScoped", "allowedWorkspaceIds"],
-    });
+  diff(_id, olds, news) {
+    return Promise.resolve(
+      diffFields(olds as never, news as never, {
+        replaceOn: ["organization"],
+        updateOn: ["name", "organizationScoped", "allowedWorkspaceIds"],
+      }),
+    );
   },
 
   async create(inputs) {

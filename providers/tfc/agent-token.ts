@@ -30,11 +30,12 @@ const subject = (inputs: Partial<AgentTokenInputs>) =>
   `agent token "${String(inputs.description ?? "")}" of agent pool ${String(inputs.agentPoolId ?? "")}`;
 
 export const agentTokenProvider: TfcProvider<AgentTokenInputs, AgentTokenState> = {
-  async configure(req) {
+  configure(req) {
     this.settings = configureSettings(req);
+    return Promise.resolve();
   },
 
-  async check(_olds, news) {
+  check(_olds, news) {
     const failures: pulumi.dynamic.CheckFailure[] = [];
     if (typeof news.agentPoolId !== "string" || news.agentPoolId === "") {
       failures.push({ property: "agentPoolId", reason: "agentPoolId is required (an apool-... id)" });
@@ -42,16 +43,19 @@ export const agentTokenProvider: TfcProvider<AgentTokenInputs, AgentTokenState> 
     if (typeof news.description !== "string" || news.description.trim() === "") {
       failures.push({ property: "description", reason: "description is required" });
     }
-    return { inputs: { agentPoolId: news.agentPoolId, description: news.description }, failures };
+    return Promise.resolve({
+      inputs: { agentPoolId: news.agentPoolId, description: news.description },
+      failures,
+    });
   },
 
-  async diff(_id, olds, news) {
+  diff(_id, olds, news) {
     const { changes, replaces } = diffFields(olds as never, news as never, {
       replaceOn: ["agentPoolId", "description"],
       updateOn: [],
     });
     // Create the new token before deleting the old one: running agents are never left without one.
-    return { changes, replaces, deleteBeforeReplace: false };
+    return Promise.resolve({ changes, replaces, deleteBeforeReplace: false });
   },
 
   async create(inputs) {
@@ -72,7 +76,9 @@ export const agentTokenProvider: TfcProvider<AgentTokenInputs, AgentTokenState> 
   async read(id, props) {
     const previous = props ?? ({} as Partial<AgentTokenState>);
     if (!previous.agentPoolId) {
-      throw new Error(`cannot read agent token ${id} without its agentPoolId; import it with the agentPoolId input set`);
+      throw new Error(
+        `cannot read agent token ${id} without its agentPoolId; import it with the agentPoolId input set`,
+      );
     }
     let tokens;
     try {

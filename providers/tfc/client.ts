@@ -34,7 +34,12 @@ export interface RetryPolicy {
  * 30 requests/s per user is the documented rate limit; six attempts with waits capped at 30 s
  * ride out a burst of 429s without letting one `pulumi up` hang for minutes.
  */
-export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 6, baseDelayMs: 500, maxDelayMs: 30_000, timeoutMs: 30_000 };
+export const DEFAULT_RETRY: RetryPolicy = {
+  maxAttempts: 6,
+  baseDelayMs: 500,
+  maxDelayMs: 30_000,
+  timeoutMs: 30_000,
+};
 
 export interface ApiRequest {
   readonly method: "GET" | "POST" | "PATCH" | "DELETE";
@@ -74,7 +79,12 @@ export function apiError(message: string, status: number, pointer?: string): Tfc
 /** Whether `err` came from HCP Terraform with this status (any status when omitted). */
 export function isApiError(err: unknown, status?: number): err is TfcApiError {
   const s = (err as { status?: unknown } | undefined)?.status;
-  return err instanceof Error && err.name === "TfcApiError" && typeof s === "number" && (status === undefined || s === status);
+  return (
+    err instanceof Error &&
+    err.name === "TfcApiError" &&
+    typeof s === "number" &&
+    (status === undefined || s === status)
+  );
 }
 
 /** Sends one request, retrying 429 (always) and 5xx/timeouts (idempotent calls) within the policy. */
@@ -139,7 +149,12 @@ export async function listAll(
   let next: string | undefined = withQuery(path, "page[size]", "100");
   // A server that keeps sending `next` must not keep us here forever.
   for (let page = 0; next !== undefined && page < 1000; page++) {
-    const { body } = await apiRequest(conn, { method: "GET", path: next, subject, ...(retry ? { retry } : {}) });
+    const { body } = await apiRequest(conn, {
+      method: "GET",
+      path: next,
+      subject,
+      ...(retry ? { retry } : {}),
+    });
     const doc = body as { data?: ApiResource[]; links?: { next?: string | null } } | undefined;
     items.push(...(Array.isArray(doc?.data) ? doc.data : []));
     next = typeof doc?.links?.next === "string" && doc.links.next !== "" ? doc.links.next : undefined;
@@ -151,7 +166,10 @@ export async function listAll(
 export function dataOf(response: ApiResponse, subject: string): ApiResource {
   const data = (response.body as { data?: ApiResource } | undefined)?.data;
   if (!data || typeof data.id !== "string") {
-    throw apiError(`HCP Terraform answered ${response.status} for ${subject} without a resource`, response.status);
+    throw apiError(
+      `HCP Terraform answered ${response.status} for ${subject} without a resource`,
+      response.status,
+    );
   }
   return data;
 }
@@ -210,7 +228,10 @@ function resolveUrl(conn: TfcConnection, path: string): string {
   if (!/^https?:\/\//i.test(path)) return `${conn.apiBase}${path}`;
   // `links.next` is absolute: follow it only on our own origin, or the token would go elsewhere.
   if (new URL(path).origin !== conn.origin) {
-    throw apiError(`HCP Terraform pagination pointed to another host (${new URL(path).origin}); refusing to send the token there`, 0);
+    throw apiError(
+      `HCP Terraform pagination pointed to another host (${new URL(path).origin}); refusing to send the token there`,
+      0,
+    );
   }
   return path;
 }
@@ -230,7 +251,11 @@ async function readBody(res: Response): Promise<unknown> {
 }
 
 /** `Retry-After` as seconds or an HTTP date, capped by the policy; undefined when absent or junk. */
-export function retryAfterMs(header: string | null, policy: RetryPolicy, now = Date.now()): number | undefined {
+export function retryAfterMs(
+  header: string | null,
+  policy: RetryPolicy,
+  now = Date.now(),
+): number | undefined {
   if (header === null || header.trim() === "") return undefined;
   const seconds = Number(header);
   const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - now;

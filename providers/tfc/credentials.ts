@@ -107,5 +107,10 @@ export function originOf(hostname: string): string {
  * turns an Error subclass into `Error.call(this, ...)` and the message is lost.
  */
 export function configProblem(key: string, problem: string, fix: string): Error {
-  return Object.assign(new Error(`${key}: ${problem}. Fix: ${fix}`), { name: "ConfigError", key, problem, fix });
+  return Object.assign(new Error(`${key}: ${problem}. Fix: ${fix}`), {
+    name: "ConfigError",
+    key,
+    problem,
+    fix,
+  });
 }

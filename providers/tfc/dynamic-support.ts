@@ -39,10 +39,11 @@ export function containsUnknown(value: unknown): boolean {
 /** Structural equality for the JSON-like values stored in state. */
 export function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => sameValue(v, b[i]));
+  if (Array.isArray(a) && Array.isArray(b))
+    return a.length === b.length && a.every((v, i) => sameValue(v, b[i]));
   if (a && b && typeof a === "object" && typeof b === "object" && !Array.isArray(a) && !Array.isArray(b)) {
-    const ka = Object.keys(a as object).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
-    const kb = Object.keys(b as object).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
+    const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
+    const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
     return (
       ka.length === kb.length &&
       ka.every((k) => sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
@@ -77,6 +78,13 @@ export function diffFields(
   const replaces = rules.replaceOn.filter(changed);
   const changes = replaces.length > 0 || rules.updateOn.some(changed);
   return { changes, replaces };
+}
+
+/** A JSON value as text for state: strings as they are, numbers/booleans printed, anything else "". */
+export function text(value: unknown, fallback = ""): string {
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  return fallback;
 }
 
 /** Drops undefined entries so that state and request bodies only carry managed fields. */

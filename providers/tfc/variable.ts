@@ -6,7 +6,16 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { apiRequest, dataOf, isNotFound, listAll, apiError, isApiError, type ApiResource } from "./client";
-import { compact, configureSettings, connectionFor, diffFields, importHint, UNKNOWN, type TfcProvider } from "./dynamic-support";
+import {
+  compact,
+  configureSettings,
+  connectionFor,
+  diffFields,
+  text,
+  importHint,
+  UNKNOWN,
+  type TfcProvider,
+} from "./dynamic-support";
 import { withSecretOutputs } from "./secret-outputs";
 
 export type VariableCategory = "env" | "terraform";
@@ -65,28 +74,32 @@ export function variableFromApi(data: ApiResource, previous: Partial<VariableInp
   const sensitive = Boolean(a.sensitive);
   const liveValue = a.value;
   return compact({
-    workspaceId: String(previous.workspaceId ?? ""),
-    key: String(a.key ?? previous.key ?? ""),
-    value: sensitive || typeof liveValue !== "string" ? String(previous.value ?? "") : liveValue,
-    category: String(a.category ?? previous.category) as VariableCategory,
+    workspaceId: previous.workspaceId ?? "",
+    key: text(a.key, previous.key ?? ""),
+    value: sensitive || typeof liveValue !== "string" ? (previous.value ?? "") : liveValue,
+    category: text(a.category, previous.category ?? "") as VariableCategory,
     sensitive,
     hcl: Boolean(a.hcl),
-    description: previous.description === undefined ? undefined : typeof a.description === "string" ? a.description : "",
+    description:
+      previous.description === undefined ? undefined : typeof a.description === "string" ? a.description : "",
   });
 }
 
 export const variableProvider: TfcProvider<VariableInputs, VariableInputs> = {
-  async configure(req) {
+  configure(req) {
     this.settings = configureSettings(req);
+    return Promise.resolve();
   },
 
-  async check(_olds, news) {
+  check(_olds, news) {
     const failures: pulumi.dynamic.CheckFailure[] = [];
     if (typeof news.workspaceId !== "string" || news.workspaceId === "") {
       failures.push({ property: "workspaceId", reason: "workspaceId is required (a ws-... id)" });
     }
-    if (typeof news.key !== "string" || news.key === "") failures.push({ property: "key", reason: "key is required" });
-    if (typeof news.value !== "string") failures.push({ property: "value", reason: "value is required (a string)" });
+    if (typeof news.key !== "string" || news.key === "")
+      failures.push({ property: "key", reason: "key is required" });
+    if (typeof news.value !== "string")
+      failures.push({ property: "value", reason: "value is required (a string)" });
     if ((news.category as string) !== UNKNOWN && news.category !== "env" && news.category !== "terraform") {
       failures.push({ property: "category", reason: 'category must be "env" or "terraform"' });
     }
@@ -99,10 +112,10 @@ export const variableProvider: TfcProvider<VariableInputs, VariableInputs> = {
       hcl: news.hcl ?? false,
       description: news.description,
     });
-    return { inputs, failures };
+    return Promise.resolve({ inputs, failures });
   },
 
-  async diff(_id, olds, news) {
+  diff(_id, olds, news) {
     const { changes, replaces } = diffFields(olds as never, news as never, {
       replaceOn: ["workspaceId", "key", "category"],
       updateOn: ["value", "sensitive", "hcl", "description"],
@@ -112,7 +125,11 @@ export const variableProvider: TfcProvider<VariableInputs, VariableInputs> = {
     // The replacement has the same workspace/key/category (only `sensitive` changed), and two
     // variables with one key and category cannot coexist: delete the old one first.
     const sameSlot = replaces.length > 0 && replaces.every((field) => field === "sensitive");
-    return { changes: changes || replaces.length > 0, replaces, deleteBeforeReplace: sameSlot };
+    return Promise.resolve({
+      changes: changes || replaces.length > 0,
+      replaces,
+      deleteBeforeReplace: sameSlot,
+    });
   },
 
   async create(inputs) {
@@ -127,10 +144,14 @@ export const variableProvider: TfcProvider<VariableInputs, VariableInputs> = {
       return { id: dataOf(res, subject(inputs)).id, outs: { ...inputs } };
     } catch (err) {
       if (isApiError(err, 422) && err.pointer === "/data/attributes/key") {
-        const vars = await listAll(conn, `/workspaces/${encodeURIComponent(inputs.workspaceId)}/vars`, subject(inputs)).catch(
-          () => [],
-        );
-        const existing = vars.find((v) => v.attributes?.key === inputs.key && v.attributes?.category === inputs.category)?.id;
+        const vars = await listAll(
+          conn,
+          `/workspaces/${encodeURIComponent(inputs.workspaceId)}/vars`,
+          subject(inputs),
+        ).catch(() => []);
+        const existing = vars.find(
+          (v) => v.attributes?.key === inputs.key && v.attributes?.category === inputs.category,
+        )?.id;
         throw apiError(err.message + importHint(TYPE, existing), err.status, err.pointer);
       }
       throw err;
@@ -140,7 +161,9 @@ export const variableProvider: TfcProvider<VariableInputs, VariableInputs> = {
   async read(id, props) {
     const previous = props ?? ({} as Partial<VariableInputs>);
     if (!previous.workspaceId) {
-      throw new Error(`cannot read variable ${id} without its workspaceId; import it with the workspaceId input set`);
+      throw new Error(
+        `cannot read variable ${id} without its workspaceId; import it with the workspaceId input set`,
+      );
     }
     let vars;
     try {

@@ -12,6 +12,7 @@ import {
   connectionFor,
   containsUnknown,
   diffFields,
+  text,
   importHint,
   type TfcProvider,
 } from "./dynamic-support";
@@ -94,7 +95,10 @@ export function workspaceFailures(news: Partial<WorkspaceInputs>): pulumi.dynami
   }
   const mode = news.executionMode;
   if (known(mode) && !MODES.includes(String(mode))) {
-    failures.push({ property: "executionMode", reason: 'executionMode must be "remote", "local" or "agent"' });
+    failures.push({
+      property: "executionMode",
+      reason: 'executionMode must be "remote", "local" or "agent"',
+    });
   }
   if (mode === undefined) failures.push({ property: "executionMode", reason: "executionMode is required" });
   if (known(mode) && mode !== "agent" && news.agentPoolId !== undefined) {
@@ -104,12 +108,18 @@ export function workspaceFailures(news: Partial<WorkspaceInputs>): pulumi.dynami
     });
   }
   if (mode === "agent" && news.agentPoolId === undefined) {
-    failures.push({ property: "agentPoolId", reason: 'executionMode "agent" needs agentPoolId (an apool-... id)' });
+    failures.push({
+      property: "agentPoolId",
+      reason: 'executionMode "agent" needs agentPoolId (an apool-... id)',
+    });
   }
   const vcs = news.vcsRepo;
   if (vcs !== undefined && !containsUnknown(vcs)) {
     if (typeof vcs.identifier !== "string" || !vcs.identifier.includes("/")) {
-      failures.push({ property: "vcsRepo.identifier", reason: 'vcsRepo.identifier must look like "<owner>/<repo>"' });
+      failures.push({
+        property: "vcsRepo.identifier",
+        reason: 'vcsRepo.identifier must look like "<owner>/<repo>"',
+      });
     }
     if (vcs.oauthTokenId !== undefined && vcs.githubAppInstallationId !== undefined) {
       failures.push({
@@ -146,7 +156,9 @@ export function workspaceBody(inputs: WorkspaceInputs): unknown {
             })
           : undefined,
       }),
-      ...(inputs.projectId ? { relationships: { project: { data: { id: inputs.projectId, type: "projects" } } } } : {}),
+      ...(inputs.projectId
+        ? { relationships: { project: { data: { id: inputs.projectId, type: "projects" } } } }
+        : {}),
     },
   };
 }
@@ -158,7 +170,7 @@ export function workspaceFromApi(
   previous: Partial<WorkspaceInputs>,
 ): WorkspaceState {
   const a = data.attributes ?? {};
-  const str = (v: unknown) => (typeof v === "string" ? v : v === null || v === undefined ? "" : String(v));
+  const str = (v: unknown) => text(v);
   const managed = <T>(field: keyof WorkspaceInputs, live: T): T | undefined =>
     previous[field] === undefined ? undefined : live;
   const liveVcs = a["vcs-repo"] as Record<string, unknown> | null | undefined;
@@ -166,7 +178,7 @@ export function workspaceFromApi(
   const project = (data.relationships?.project?.data as { id?: string } | undefined)?.id;
   const org = (data.relationships?.organization?.data as { id?: string } | undefined)?.id;
   return compact({
-    organization: org ?? String(previous.organization ?? ""),
+    organization: org ?? previous.organization ?? "",
     name: str(a.name),
     projectId: managed("projectId", project),
     description: managed("description", str(a.description)),
@@ -184,39 +196,42 @@ export function workspaceFromApi(
               identifier: str(liveVcs.identifier),
               oauthTokenId: prevVcs.oauthTokenId === undefined ? undefined : str(liveVcs["oauth-token-id"]),
               githubAppInstallationId:
-                prevVcs.githubAppInstallationId === undefined ? undefined : str(liveVcs["github-app-installation-id"]),
+                prevVcs.githubAppInstallationId === undefined
+                  ? undefined
+                  : str(liveVcs["github-app-installation-id"]),
               branch: prevVcs.branch === undefined ? undefined : str(liveVcs.branch),
             })
           : undefined,
     workspaceId: data.id,
     htmlUrl: htmlUrlOf(conn, data),
-  }) as WorkspaceState;
+  });
 }
 
 function htmlUrlOf(conn: Pick<TfcConnection, "origin">, data: ApiResource): string {
   const link = data.links?.["self-html"];
   if (typeof link === "string" && link !== "") return new URL(link, conn.origin).toString();
   const org = (data.relationships?.organization?.data as { id?: string } | undefined)?.id ?? "";
-  return `${conn.origin}/app/${encodeURIComponent(org)}/workspaces/${encodeURIComponent(String(data.attributes?.name ?? ""))}`;
+  return `${conn.origin}/app/${encodeURIComponent(org)}/workspaces/${encodeURIComponent(text(data.attributes?.name))}`;
 }
 
 export const workspaceProvider: TfcProvider<WorkspaceInputs, WorkspaceState> = {
-  async configure(req) {
+  configure(req) {
     this.settings = configureSettings(req);
+    return Promise.resolve();
   },
 
-  async check(_olds, news) {
+  check(_olds, news) {
     const inputs = compact({
       ...news,
       autoApply: news.autoApply ?? false,
       queueAllRuns: news.queueAllRuns ?? false,
-      vcsRepo: news.vcsRepo === undefined ? undefined : (compact({ ...news.vcsRepo }) as VcsRepo),
+      vcsRepo: news.vcsRepo === undefined ? undefined : compact({ ...news.vcsRepo }),
     });
-    return { inputs, failures: workspaceFailures(news) };
+    return Promise.resolve({ inputs, failures: workspaceFailures(news) });
   },
 
-  async diff(_id, olds, news) {
-    return diffFields(olds as never, news as never, {
+  diff(_id, olds, news) {
+    const result = diffFields(olds as never, news as never, {
       replaceOn: ["organization"],
       updateOn: [
         "name",
@@ -231,6 +246,7 @@ export const workspaceProvider: TfcProvider<WorkspaceInputs, WorkspaceState> = {
         "vcsRepo",
       ],
     });
+    return Promise.resolve(result);
   },
 
   async create(inputs) {
@@ -257,7 +273,10 @@ export const workspaceProvider: TfcProvider<WorkspaceInputs, WorkspaceState> = {
       throw err;
     }
     const live = workspaceFromApi(conn, dataOf(res, subject(inputs.name)), inputs);
-    return { id: live.workspaceId, outs: { ...inputs, workspaceId: live.workspaceId, htmlUrl: live.htmlUrl } };
+    return {
+      id: live.workspaceId,
+      outs: { ...inputs, workspaceId: live.workspaceId, htmlUrl: live.htmlUrl },
+    };
   },
 
   async read(id, props) {

@@ -17,30 +17,49 @@ describe("tfc:AgentPool provider", () => {
   });
 
   async function created(extra: Partial<AgentPoolState> = {}) {
-    const { inputs } = await p.check({} as AgentPoolState, { organization: "acme", name: "jit-agents", ...extra } as AgentPoolState);
+    const { inputs } = await p.check(
+      {} as AgentPoolState,
+      { organization: "acme", name: "jit-agents", ...extra } as AgentPoolState,
+    );
     const res = await p.create(inputs!);
     return { inputs: inputs!, ...res };
   }
 
   it("check defaults organizationScoped to true and sorts allowed workspaces", async () => {
-    const { inputs, failures } = await p.check({} as AgentPoolState, {
+    const { inputs, failures } = await p.check(
+      {} as AgentPoolState,
+      {
+        organization: "acme",
+        name: "pool",
+        allowedWorkspaceIds: ["ws-b", "ws-a"],
+      } as AgentPoolState,
+    );
+    assert.deepEqual(failures, []);
+    assert.deepEqual(inputs, {
       organization: "acme",
       name: "pool",
-      allowedWorkspaceIds: ["ws-b", "ws-a"],
-    } as AgentPoolState);
-    assert.deepEqual(failures, []);
-    assert.deepEqual(inputs, { organization: "acme", name: "pool", organizationScoped: true, allowedWorkspaceIds: ["ws-a", "ws-b"] });
+      organizationScoped: true,
+      allowedWorkspaceIds: ["ws-a", "ws-b"],
+    });
   });
 
   it("check names a missing organization and name", async () => {
     const { failures } = await p.check({} as AgentPoolState, {} as AgentPoolState);
-    assert.deepEqual(failures!.map((f) => f.property), ["organization", "name"]);
+    assert.deepEqual(
+      failures!.map((f) => f.property),
+      ["organization", "name"],
+    );
   });
 
   it("creates with POST /organizations/:org/agent-pools and dashed attributes", async () => {
     const { id, outs } = await created({ organizationScoped: false, allowedWorkspaceIds: ["ws-1"] });
     assert.match(id, /^apool-/);
-    assert.deepEqual(outs, { organization: "acme", name: "jit-agents", organizationScoped: false, allowedWorkspaceIds: ["ws-1"] });
+    assert.deepEqual(outs, {
+      organization: "acme",
+      name: "jit-agents",
+      organizationScoped: false,
+      allowedWorkspaceIds: ["ws-1"],
+    });
     const [req] = double.requests("POST", "/api/v2/organizations/acme/agent-pools");
     assert.deepEqual(req.body, {
       data: {
@@ -56,8 +75,16 @@ describe("tfc:AgentPool provider", () => {
   it("create on an existing name says so, gives the id and suggests import", async () => {
     const existing = double.seed("agent-pools", "acme", { name: "jit-agents", "organization-scoped": true });
     const err = await rejection(created());
-    assert.match(err.message, /HCP Terraform rejected agent pool "jit-agents": name has already been taken \(\/data\/attributes\/name\)/);
-    assert.match(err.message, new RegExp(`already exists as ${existing.id}: .*import: "${existing.id}".*pulumi import pulumi-nodejs:dynamic/tfc:AgentPool`));
+    assert.match(
+      err.message,
+      /HCP Terraform rejected agent pool "jit-agents": name has already been taken \(\/data\/attributes\/name\)/,
+    );
+    assert.match(
+      err.message,
+      new RegExp(
+        `already exists as ${existing.id}: .*import: "${existing.id}".*pulumi import pulumi-nodejs:dynamic/tfc:AgentPool`,
+      ),
+    );
   });
 
   it("read returns the live state with one GET, and no diff when nothing changed", async () => {
@@ -87,7 +114,12 @@ describe("tfc:AgentPool provider", () => {
 
   it("updates name, scope and allowed workspaces in place with PATCH", async () => {
     const { id, outs } = await created();
-    const news = { organization: "acme", name: "renamed", organizationScoped: false, allowedWorkspaceIds: ["ws-9"] };
+    const news = {
+      organization: "acme",
+      name: "renamed",
+      organizationScoped: false,
+      allowedWorkspaceIds: ["ws-9"],
+    };
     assert.deepEqual(await p.diff(id, outs!, news), { changes: true, replaces: [] });
     const res = await p.update(id, outs!, news);
     assert.deepEqual(res.outs, news);
@@ -104,18 +136,31 @@ describe("tfc:AgentPool provider", () => {
 
   it("replaces the pool when the organization changes", async () => {
     const { id, outs, inputs } = await created();
-    assert.deepEqual(await p.diff(id, outs!, { ...inputs, organization: "other" }), { changes: true, replaces: ["organization"] });
+    assert.deepEqual(await p.diff(id, outs!, { ...inputs, organization: "other" }), {
+      changes: true,
+      replaces: ["organization"],
+    });
   });
 
   it("treats an unknown value in preview as a change, without failing", async () => {
     const { id, outs, inputs } = await created();
-    assert.deepEqual(await p.diff(id, outs!, { ...inputs, organization: UNKNOWN }), { changes: true, replaces: ["organization"] });
-    assert.deepEqual(await p.diff(id, outs!, { ...inputs, allowedWorkspaceIds: [UNKNOWN] }), { changes: true, replaces: [] });
+    assert.deepEqual(await p.diff(id, outs!, { ...inputs, organization: UNKNOWN }), {
+      changes: true,
+      replaces: ["organization"],
+    });
+    assert.deepEqual(await p.diff(id, outs!, { ...inputs, allowedWorkspaceIds: [UNKNOWN] }), {
+      changes: true,
+      replaces: [],
+    });
   });
 
   it("does not show a diff for a reordered allowed-workspace list", async () => {
     const { id, outs } = await created({ allowedWorkspaceIds: ["ws-a", "ws-b"] });
-    const { inputs } = await p.check(outs!, { organization: "acme", name: "jit-agents", allowedWorkspaceIds: ["ws-b", "ws-a"] } as AgentPoolState);
+    const { inputs } = await p.check(outs!, {
+      organization: "acme",
+      name: "jit-agents",
+      allowedWorkspaceIds: ["ws-b", "ws-a"],
+    } as AgentPoolState);
     assert.deepEqual(await p.diff(id, outs!, inputs!), { changes: false, replaces: [] });
   });
 

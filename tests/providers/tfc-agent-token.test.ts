@@ -1,5 +1,9 @@
 import { strict as assert } from "node:assert";
-import { agentTokenProvider, type AgentTokenInputs, type AgentTokenState } from "../../providers/tfc/agent-token";
+import {
+  agentTokenProvider,
+  type AgentTokenInputs,
+  type AgentTokenState,
+} from "../../providers/tfc/agent-token";
 import { UNKNOWN } from "../../providers/tfc/dynamic-support";
 import { startTfcApiDouble, type TfcApiDouble } from "../support/tfc-api-double";
 import { configured, rejection } from "./tfc-fixtures";
@@ -29,13 +33,18 @@ describe("tfc:AgentToken provider", () => {
     assert.equal(outs!.token, double.get(id)!.attributes.token);
     assert.deepEqual({ ...outs, token: "x" }, { agentPoolId: poolId, description: "ecs agents", token: "x" });
     const [req] = double.requests("POST", `/api/v2/agent-pools/${poolId}/authentication-tokens`);
-    assert.deepEqual(req.body, { data: { type: "authentication-tokens", attributes: { description: "ecs agents" } } });
+    assert.deepEqual(req.body, {
+      data: { type: "authentication-tokens", attributes: { description: "ecs agents" } },
+    });
     assert.equal(double.log.length, 1);
   });
 
   it("check names missing pool and description", async () => {
     const { failures } = await p.check({} as AgentTokenInputs, {} as AgentTokenInputs);
-    assert.deepEqual(failures!.map((f) => f.property), ["agentPoolId", "description"]);
+    assert.deepEqual(
+      failures!.map((f) => f.property),
+      ["agentPoolId", "description"],
+    );
   });
 
   it("read keeps the secret it cannot read back and makes no diff", async () => {
@@ -43,8 +52,15 @@ describe("tfc:AgentToken provider", () => {
     double.log.length = 0;
     const read = await p.read(id, outs);
     assert.deepEqual(read, { id, props: outs });
-    assert.deepEqual(double.requests().map((r) => [r.method, r.path]), [["GET", `/api/v2/agent-pools/${poolId}/authentication-tokens`]]);
-    assert.deepEqual(await p.diff(id, read.props!, inputs), { changes: false, replaces: [], deleteBeforeReplace: false });
+    assert.deepEqual(
+      double.requests().map((r) => [r.method, r.path]),
+      [["GET", `/api/v2/agent-pools/${poolId}/authentication-tokens`]],
+    );
+    assert.deepEqual(await p.diff(id, read.props!, inputs), {
+      changes: false,
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
   });
 
   it("read reports a token revoked outside Pulumi (or a deleted pool) as gone", async () => {
@@ -75,7 +91,10 @@ describe("tfc:AgentToken provider", () => {
     await p.delete(id, outs!);
     await p.delete(id, outs!);
     assert.equal(double.get(id), undefined);
-    assert.deepEqual(double.requests("DELETE").map((r) => r.path), [`/api/v2/authentication-tokens/${id}`, `/api/v2/authentication-tokens/${id}`]);
+    assert.deepEqual(
+      double.requests("DELETE").map((r) => r.path),
+      [`/api/v2/authentication-tokens/${id}`, `/api/v2/authentication-tokens/${id}`],
+    );
   });
 
   it("never puts the token in an error message", async () => {

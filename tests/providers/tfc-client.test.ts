@@ -1,6 +1,18 @@
 import { strict as assert } from "node:assert";
-import { apiRequest, backoffMs, DEFAULT_RETRY, errorFromResponse, listAll, retryAfterMs } from "../../providers/tfc/client";
-import { originOf, resolveConnection, settingsFromConfig, type TfcConnection } from "../../providers/tfc/credentials";
+import {
+  apiRequest,
+  backoffMs,
+  DEFAULT_RETRY,
+  errorFromResponse,
+  listAll,
+  retryAfterMs,
+} from "../../providers/tfc/client";
+import {
+  originOf,
+  resolveConnection,
+  settingsFromConfig,
+  type TfcConnection,
+} from "../../providers/tfc/credentials";
 import { startTfcApiDouble, type TfcApiDouble } from "../support/tfc-api-double";
 import { rejection, stackConfig } from "./tfc-fixtures";
 
@@ -35,7 +47,8 @@ describe("HCP Terraform API client", () => {
 
   it("follows links.next with page[size]=100 until the last page", async () => {
     const ws = double.seed("workspaces", "acme", { name: "w" });
-    for (let i = 0; i < 230; i++) double.seed("vars", ws.id, { key: `K${i}`, category: "env", value: "v", sensitive: false });
+    for (let i = 0; i < 230; i++)
+      double.seed("vars", ws.id, { key: `K${i}`, category: "env", value: "v", sensitive: false });
     const items = await listAll(conn, `/workspaces/${ws.id}/vars`, "variables");
     assert.equal(items.length, 230);
     assert.deepEqual(new Set(items.map((i) => i.attributes?.key)).size, 230);
@@ -59,7 +72,12 @@ describe("HCP Terraform API client", () => {
   it("rides out a 429 storm within the retry bound", async () => {
     double.faults.push({ status: 429, retryAfter: "0", times: DEFAULT_RETRY.maxAttempts - 1 });
     const ws = double.seed("workspaces", "acme", { name: "w" });
-    const res = await apiRequest(conn, { method: "GET", path: `/workspaces/${ws.id}`, subject: "workspace", retry: FAST });
+    const res = await apiRequest(conn, {
+      method: "GET",
+      path: `/workspaces/${ws.id}`,
+      subject: "workspace",
+      retry: FAST,
+    });
     assert.equal(res.status, 200);
     assert.equal(double.log.length, DEFAULT_RETRY.maxAttempts);
   });
@@ -68,7 +86,12 @@ describe("HCP Terraform API client", () => {
     double.faults.push({ status: 429, retryAfter: "1", times: 1 });
     const ws = double.seed("workspaces", "acme", { name: "w" });
     const started = Date.now();
-    await apiRequest(conn, { method: "GET", path: `/workspaces/${ws.id}`, subject: "workspace", retry: { ...FAST, maxDelayMs: 5_000 } });
+    await apiRequest(conn, {
+      method: "GET",
+      path: `/workspaces/${ws.id}`,
+      subject: "workspace",
+      retry: { ...FAST, maxDelayMs: 5_000 },
+    });
     assert.ok(Date.now() - started >= 950, `waited only ${Date.now() - started} ms`);
     assert.equal(double.log.length, 2);
   });
@@ -87,32 +110,56 @@ describe("HCP Terraform API client", () => {
 
   it("gives up after the bound on a 429 storm that never ends, with a clear message", async () => {
     double.faults.push({ status: 429, retryAfter: "0", times: 100 });
-    const err = await rejection(apiRequest(conn, { method: "GET", path: "/workspaces/ws-1", subject: 'workspace "demo"', retry: FAST }));
+    const err = await rejection(
+      apiRequest(conn, { method: "GET", path: "/workspaces/ws-1", subject: 'workspace "demo"', retry: FAST }),
+    );
     assert.equal(double.log.length, DEFAULT_RETRY.maxAttempts);
-    assert.match(err.message, /HCP Terraform kept failing for workspace "demo": gave up after 6 attempt\(s\), last answer 429/);
+    assert.match(
+      err.message,
+      /HCP Terraform kept failing for workspace "demo": gave up after 6 attempt\(s\), last answer 429/,
+    );
   });
 
   it("fails with a clear message when 5xx answers exhaust the retries", async () => {
     double.faults.push({ status: 503, times: 100 });
-    const err = await rejection(apiRequest(conn, { method: "GET", path: "/workspaces/ws-1", subject: 'workspace "demo"', retry: FAST }));
+    const err = await rejection(
+      apiRequest(conn, { method: "GET", path: "/workspaces/ws-1", subject: 'workspace "demo"', retry: FAST }),
+    );
     assert.equal(double.log.length, DEFAULT_RETRY.maxAttempts);
-    assert.match(err.message, /gave up after 6 attempt\(s\), last answer 503 Service Unavailable\. Check https:\/\/status\.hashicorp\.com/);
+    assert.match(
+      err.message,
+      /gave up after 6 attempt\(s\), last answer 503 Service Unavailable\. Check https:\/\/status\.hashicorp\.com/,
+    );
     assert.ok(!err.message.includes(double.validToken));
   });
 
   it("does not retry a POST that failed with 5xx (it may have been applied)", async () => {
     double.faults.push({ status: 500, times: 1 });
     const err = await rejection(
-      apiRequest(conn, { method: "POST", path: "/agent-pools/apool-1/authentication-tokens", body: {}, subject: "agent token", retry: FAST }),
+      apiRequest(conn, {
+        method: "POST",
+        path: "/agent-pools/apool-1/authentication-tokens",
+        body: {},
+        subject: "agent token",
+        retry: FAST,
+      }),
     );
     assert.equal(double.log.length, 1);
-    assert.match(err.message, /failed \(500 Internal Server Error\) while creating agent token; not retried .* run pulumi refresh/);
+    assert.match(
+      err.message,
+      /failed \(500 Internal Server Error\) while creating agent token; not retried .* run pulumi refresh/,
+    );
   });
 
   it("abandons a slow response and retries an idempotent call", async () => {
     double.faults.push({ delayMs: 400, times: 1 });
     const ws = double.seed("workspaces", "acme", { name: "w" });
-    const res = await apiRequest(conn, { method: "GET", path: `/workspaces/${ws.id}`, subject: "workspace", retry: { ...FAST, timeoutMs: 150 } });
+    const res = await apiRequest(conn, {
+      method: "GET",
+      path: `/workspaces/${ws.id}`,
+      subject: "workspace",
+      retry: { ...FAST, timeoutMs: 150 },
+    });
     assert.equal(res.status, 200);
     assert.equal(double.log.length, 2);
   });
@@ -120,7 +167,12 @@ describe("HCP Terraform API client", () => {
   it("reports a slow answer as a timeout once retries are exhausted", async () => {
     double.faults.push({ delayMs: 300, times: 100 });
     const err = await rejection(
-      apiRequest(conn, { method: "GET", path: "/workspaces/ws-1", subject: 'workspace "demo"', retry: { ...FAST, maxAttempts: 2, timeoutMs: 100 } }),
+      apiRequest(conn, {
+        method: "GET",
+        path: "/workspaces/ws-1",
+        subject: 'workspace "demo"',
+        retry: { ...FAST, maxAttempts: 2, timeoutMs: 100 },
+      }),
     );
     assert.match(err.message, /gave up after 2 attempt\(s\), last answer no answer within 100 ms/);
   });
@@ -135,21 +187,33 @@ describe("HCP Terraform API client", () => {
         subject: 'workspace "demo"',
       }),
     );
-    assert.equal(err.message, 'HCP Terraform rejected workspace "demo": name has already been taken (/data/attributes/name)');
+    assert.equal(
+      err.message,
+      'HCP Terraform rejected workspace "demo": name has already been taken (/data/attributes/name)',
+    );
     assert.equal((err as unknown as { status: number }).status, 422);
     assert.equal((err as unknown as { pointer: string }).pointer, "/data/attributes/name");
   });
 
   it("says a 401 is a bad token and how to set one, without echoing it", async () => {
     const bad = resolveConnection({ hostname: double.url, token: "wrong-token-SECRET" }, {});
-    const err = await rejection(apiRequest(bad, { method: "GET", path: "/workspaces/ws-1", subject: 'workspace "demo"' }));
+    const err = await rejection(
+      apiRequest(bad, { method: "GET", path: "/workspaces/ws-1", subject: 'workspace "demo"' }),
+    );
     assert.match(err.message, /refused the API token \(401\) .*tfc:token.*TFE_TOKEN/);
     assert.ok(!err.message.includes("wrong-token-SECRET"));
   });
 
   it("says a 404 may mean missing or not visible to the token", () => {
-    const err = errorFromResponse(404, { errors: [{ status: "404", title: "not found" }] }, "agent pool apool-1");
-    assert.match(err.message, /found no agent pool apool-1 \(404: it does not exist or the token cannot see it\)/);
+    const err = errorFromResponse(
+      404,
+      { errors: [{ status: "404", title: "not found" }] },
+      "agent pool apool-1",
+    );
+    assert.match(
+      err.message,
+      /found no agent pool apool-1 \(404: it does not exist or the token cannot see it\)/,
+    );
   });
 
   it("joins several JSON:API errors with their pointers", () => {
@@ -180,10 +244,22 @@ describe("HCP Terraform API client", () => {
 
   it("jitters backoff below an exponential, capped ceiling", () => {
     const policy = { ...DEFAULT_RETRY, baseDelayMs: 100, maxDelayMs: 1000 };
-    assert.equal(backoffMs(1, policy, () => 1), 100);
-    assert.equal(backoffMs(3, policy, () => 1), 400);
-    assert.equal(backoffMs(10, policy, () => 1), 1000);
-    assert.equal(backoffMs(3, policy, () => 0.5), 200);
+    assert.equal(
+      backoffMs(1, policy, () => 1),
+      100,
+    );
+    assert.equal(
+      backoffMs(3, policy, () => 1),
+      400,
+    );
+    assert.equal(
+      backoffMs(10, policy, () => 1),
+      1000,
+    );
+    assert.equal(
+      backoffMs(3, policy, () => 0.5),
+      200,
+    );
   });
 });
 
@@ -199,12 +275,19 @@ describe("HCP Terraform credentials", () => {
 
   it("falls back to TFE_HOSTNAME / TFE_TOKEN, then app.terraform.io", () => {
     assert.equal(resolveConnection({}, { TFE_TOKEN: "t" }).apiBase, "https://app.terraform.io/api/v2");
-    const conn = resolveConnection(settingsFromConfig(stackConfig({})), { TFE_HOSTNAME: "tfe.corp:8443", TFE_TOKEN: "t" });
+    const conn = resolveConnection(settingsFromConfig(stackConfig({})), {
+      TFE_HOSTNAME: "tfe.corp:8443",
+      TFE_TOKEN: "t",
+    });
     assert.equal(conn.origin, "https://tfe.corp:8443");
   });
 
   it("treats a config whose lookups throw (no Configure call) as no stack config", () => {
-    const throwing = { get: () => { throw new TypeError("Cannot read properties of undefined"); } };
+    const throwing = {
+      get: () => {
+        throw new TypeError("Cannot read properties of undefined");
+      },
+    };
     assert.deepEqual(settingsFromConfig(throwing), {});
   });
 
@@ -216,7 +299,10 @@ describe("HCP Terraform credentials", () => {
   });
 
   it("refuses plain http except for loopback test servers", () => {
-    assert.throws(() => originOf("http://tfe.example.com"), /tfc:hostname: "http:\/\/tfe\.example\.com" does not use https/);
+    assert.throws(
+      () => originOf("http://tfe.example.com"),
+      /tfc:hostname: "http:\/\/tfe\.example\.com" does not use https/,
+    );
     assert.equal(originOf("http://127.0.0.1:9999"), "http://127.0.0.1:9999");
     assert.equal(originOf("https://tfe.example.com/"), "https://tfe.example.com");
   });

@@ -44,7 +44,11 @@ describe("tfc providers under Pulumi's dynamic-provider host (gRPC)", function (
       delete process.env.TFE_TOKEN;
     }
     host = await DynamicProviderHost.start();
-    await host.configure({ "tfc:hostname": double.url, "tfc:token": rpcSecret(double.validToken), "tfc-jit-aws:other": "x" });
+    await host.configure({
+      "tfc:hostname": double.url,
+      "tfc:token": rpcSecret(double.validToken),
+      "tfc-jit-aws:other": "x",
+    });
   });
   after(async () => {
     await host?.stop();
@@ -58,7 +62,10 @@ describe("tfc providers under Pulumi's dynamic-provider host (gRPC)", function (
     }
   });
 
-  const withProvider = (kind: string, props: Props): Props => ({ ...props, [PROVIDER_KEY]: serialized[kind] });
+  const withProvider = (kind: string, props: Props): Props => ({
+    ...props,
+    [PROVIDER_KEY]: serialized[kind],
+  });
 
   it("runs check/diff/create/read/update/delete for every kind with the stack-config token", async () => {
     double.reset();
@@ -70,18 +77,30 @@ describe("tfc providers under Pulumi's dynamic-provider host (gRPC)", function (
     assert.equal(poolRes.props.organizationScoped, true);
 
     // Token
-    const token = await host.check({}, withProvider("token", { agentPoolId: poolRes.id, description: "agents" }));
+    const token = await host.check(
+      {},
+      withProvider("token", { agentPoolId: poolRes.id, description: "agents" }),
+    );
     const tokenRes = await host.create(token.inputs);
     assert.equal(tokenRes.props.token, double.get(tokenRes.id)!.attributes.token);
     const tokenRead = await host.read(tokenRes.id, tokenRes.props);
     assert.equal(tokenRead.props.token, tokenRes.props.token, "read keeps the token");
-    const tokenDiff = await host.diff(tokenRes.id, tokenRes.props, withProvider("token", { agentPoolId: poolRes.id, description: "new" }));
+    const tokenDiff = await host.diff(
+      tokenRes.id,
+      tokenRes.props,
+      withProvider("token", { agentPoolId: poolRes.id, description: "new" }),
+    );
     assert.deepEqual(tokenDiff, { changes: "some", replaces: ["description"], deleteBeforeReplace: false });
 
     // Workspace
     const ws = await host.check(
       {},
-      withProvider("workspace", { organization: "acme", name: "host-ws", executionMode: "agent", agentPoolId: poolRes.id }),
+      withProvider("workspace", {
+        organization: "acme",
+        name: "host-ws",
+        executionMode: "agent",
+        agentPoolId: poolRes.id,
+      }),
     );
     assert.deepEqual(ws.failures, []);
     const wsRes = await host.create(ws.inputs);
@@ -90,13 +109,26 @@ describe("tfc providers under Pulumi's dynamic-provider host (gRPC)", function (
     const wsRead = await host.read(wsRes.id, wsRes.props);
     assert.deepEqual((await host.diff(wsRes.id, wsRead.props, ws.inputs)).changes, "none");
     const renamed = { ...ws.inputs, name: "host-ws-2" };
-    assert.deepEqual(await host.diff(wsRes.id, wsRes.props, renamed), { changes: "some", replaces: [], deleteBeforeReplace: false });
+    assert.deepEqual(await host.diff(wsRes.id, wsRes.props, renamed), {
+      changes: "some",
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
     const wsUpdated = await host.update(wsRes.id, wsRes.props, renamed);
     assert.equal(wsUpdated.name, "host-ws-2");
     assert.equal(wsUpdated[PROVIDER_KEY], serialized.workspace);
 
     // Variable
-    const v = await host.check({}, withProvider("variable", { workspaceId: wsRes.id, key: "K", value: "secret-v", category: "env", sensitive: true }));
+    const v = await host.check(
+      {},
+      withProvider("variable", {
+        workspaceId: wsRes.id,
+        key: "K",
+        value: "secret-v",
+        category: "env",
+        sensitive: true,
+      }),
+    );
     const vRes = await host.create(v.inputs);
     const vRead = await host.read(vRes.id, vRes.props);
     assert.equal(vRead.props.value, "secret-v");
@@ -117,7 +149,13 @@ describe("tfc providers under Pulumi's dynamic-provider host (gRPC)", function (
   });
 
   it("diff handles the preview unknown sentinel over gRPC", async () => {
-    const olds = withProvider("workspace", { organization: "acme", name: "w", executionMode: "remote", autoApply: false, queueAllRuns: false });
+    const olds = withProvider("workspace", {
+      organization: "acme",
+      name: "w",
+      executionMode: "remote",
+      autoApply: false,
+      queueAllRuns: false,
+    });
     const diff = await host.diff("ws-1", olds, { ...olds, organization: UNKNOWN });
     assert.deepEqual(diff, { changes: "some", replaces: ["organization"], deleteBeforeReplace: false });
   });
@@ -125,22 +163,39 @@ describe("tfc providers under Pulumi's dynamic-provider host (gRPC)", function (
   it("check failures reach the engine as property + reason", async () => {
     const res = await host.check(
       {},
-      withProvider("workspace", { organization: "acme", name: "w", executionMode: "remote", agentPoolId: "apool-1" }),
+      withProvider("workspace", {
+        organization: "acme",
+        name: "w",
+        executionMode: "remote",
+        agentPoolId: "apool-1",
+      }),
     );
-    assert.deepEqual(res.failures.map((f) => f.property), ["agentPoolId"]);
+    assert.deepEqual(
+      res.failures.map((f) => f.property),
+      ["agentPoolId"],
+    );
   });
 
   it("a read of an object deleted outside Pulumi answers an empty id", async () => {
-    const res = await host.read("apool-gone", withProvider("pool", { organization: "acme", name: "x", organizationScoped: true }));
+    const res = await host.read(
+      "apool-gone",
+      withProvider("pool", { organization: "acme", name: "x", organizationScoped: true }),
+    );
     assert.equal(res.id, "");
   });
 
   it("API errors keep their readable message through the host, without the token", async () => {
     double.reset();
     double.seed("workspaces", "acme", { name: "taken" });
-    const ws = await host.check({}, withProvider("workspace", { organization: "acme", name: "taken", executionMode: "remote" }));
+    const ws = await host.check(
+      {},
+      withProvider("workspace", { organization: "acme", name: "taken", executionMode: "remote" }),
+    );
     const err = await rejection(host.create(ws.inputs));
-    assert.match(err.message, /HCP Terraform rejected workspace "taken": name has already been taken \(\/data\/attributes\/name\)\. It already exists as ws-/);
+    assert.match(
+      err.message,
+      /HCP Terraform rejected workspace "taken": name has already been taken \(\/data\/attributes\/name\)\. It already exists as ws-/,
+    );
     assert.ok(!err.message.includes(double.validToken));
     assert.ok(!host.stderr.includes(double.validToken), "the host printed the token");
   });
@@ -149,8 +204,13 @@ describe("tfc providers under Pulumi's dynamic-provider host (gRPC)", function (
     const bare = await DynamicProviderHost.start({ env: withoutTfeVariables(process.env) });
     try {
       await bare.configure({});
-      const err = await rejection(bare.create(withProvider("pool", { organization: "acme", name: "p", organizationScoped: true })));
-      assert.match(err.message, /tfc:token: no HCP Terraform API token found in the stack config or in the TFE_TOKEN environment variable\. Fix: pulumi config set --secret tfc:token <token>, or export TFE_TOKEN=<token>/);
+      const err = await rejection(
+        bare.create(withProvider("pool", { organization: "acme", name: "p", organizationScoped: true })),
+      );
+      assert.match(
+        err.message,
+        /tfc:token: no HCP Terraform API token found in the stack config or in the TFE_TOKEN environment variable\. Fix: pulumi config set --secret tfc:token <token>, or export TFE_TOKEN=<token>/,
+      );
     } finally {
       await bare.stop();
     }
@@ -163,7 +223,9 @@ describe("tfc providers under Pulumi's dynamic-provider host (gRPC)", function (
     });
     try {
       await envHost.configure({});
-      const res = await envHost.create(withProvider("pool", { organization: "acme", name: "env-pool", organizationScoped: true }));
+      const res = await envHost.create(
+        withProvider("pool", { organization: "acme", name: "env-pool", organizationScoped: true }),
+      );
       assert.match(res.id, /^apool-/);
     } finally {
       await envHost.stop();

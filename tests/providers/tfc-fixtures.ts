@@ -23,7 +23,10 @@ export async function configured<I, O>(
   provider: TfcProvider<I, O>,
   double: TfcApiDouble,
   token = double.validToken,
-): Promise<Required<Pick<TfcProvider<I, O>, "check" | "diff" | "create" | "read" | "update" | "delete">> & TfcProvider<I, O>> {
+): Promise<
+  Required<Pick<TfcProvider<I, O>, "check" | "diff" | "create" | "read" | "update" | "delete">> &
+    TfcProvider<I, O>
+> {
   const copy = { ...provider };
   await copy.configure!({ config: stackConfig({ "tfc:hostname": double.url, "tfc:token": token }) });
   return copy as never;
@@ -35,7 +38,7 @@ export async function rejection(promise: Promise<unknown>): Promise<Error> {
     await promise;
   } catch (err) {
     if (err instanceof Error) return err;
-    throw new Error(`rejected with a non-Error: ${String(err)}`);
+    throw new Error(`rejected with a non-Error: ${String(err)}`, { cause: err });
   }
   throw new Error("expected the call to fail, but it succeeded");
 }

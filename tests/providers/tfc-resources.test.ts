@@ -3,7 +3,15 @@ import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
 import * as tfc from "../../providers/tfc";
 import { withSecretOutputs } from "../../providers/tfc/secret-outputs";
-import { installMocks, isSecretInput, outputIsSecret, plain, recorder, settled, valueOf } from "../support/pulumi-mocks";
+import {
+  installMocks,
+  isSecretInput,
+  outputIsSecret,
+  plain,
+  recorder,
+  settled,
+  valueOf,
+} from "../support/pulumi-mocks";
 
 describe("tfc resource classes (Pulumi mocks)", () => {
   // The classes register nothing at import time, so a static import before setMocks is safe.
@@ -16,19 +24,38 @@ describe("tfc resource classes (Pulumi mocks)", () => {
   it("registers each kind under its pulumi-nodejs:dynamic/tfc type token with a serialized provider", async () => {
     new tfc.AgentPool("pool", { organization: "acme", name: "jit" });
     new tfc.AgentToken("token", { agentPoolId: "apool-1", description: "agents" });
-    new tfc.Workspace("ws", { organization: "acme", name: "demo", executionMode: "agent", agentPoolId: "apool-1" });
+    new tfc.Workspace("ws", {
+      organization: "acme",
+      name: "demo",
+      executionMode: "agent",
+      agentPoolId: "apool-1",
+    });
     new tfc.Variable("var", { workspaceId: "ws-1", key: "K", value: "v", category: "env" });
     await settled();
     for (const kind of ["AgentPool", "AgentToken", "Workspace", "Variable"]) {
       const r = recorder.one(`pulumi-nodejs:dynamic/tfc:${kind}`);
-      assert.match(String(plain(r.inputs.__provider)), /^exports\.handler = /, `${kind} has a serialized provider`);
+      assert.match(
+        String(plain(r.inputs.__provider)),
+        /^exports\.handler = /,
+        `${kind} has a serialized provider`,
+      );
     }
-    const { __provider: _p, ...wsInputs } = plain(recorder.one("pulumi-nodejs:dynamic/tfc:Workspace").inputs) as Record<string, unknown>;
-    assert.deepEqual(wsInputs, { organization: "acme", name: "demo", executionMode: "agent", agentPoolId: "apool-1" });
+    const wsInputs = {
+      ...(plain(recorder.one("pulumi-nodejs:dynamic/tfc:Workspace").inputs) as object),
+    } as Record<string, unknown>;
+    delete wsInputs.__provider;
+    assert.deepEqual(wsInputs, {
+      organization: "acme",
+      name: "demo",
+      executionMode: "agent",
+      agentPoolId: "apool-1",
+    });
   });
 
   it("the agent token output is secret", async () => {
-    recorder.outputs.set("pulumi-nodejs:dynamic/tfc:AgentToken", () => ({ token: "agent-secret-from-create" }));
+    recorder.outputs.set("pulumi-nodejs:dynamic/tfc:AgentToken", () => ({
+      token: "agent-secret-from-create",
+    }));
     const token = new tfc.AgentToken("token", { agentPoolId: "apool-1", description: "agents" });
     assert.equal(await outputIsSecret(token.token), true);
     assert.equal(await valueOf(token.token), "agent-secret-from-create");
@@ -36,12 +63,26 @@ describe("tfc resource classes (Pulumi mocks)", () => {
   });
 
   it("a variable value is secret from input to output, sensitive or not", async () => {
-    const sensitive = new tfc.Variable("s", { workspaceId: "ws-1", key: "S", value: "top-secret", category: "env", sensitive: true });
-    const plainVar = new tfc.Variable("p", { workspaceId: "ws-1", key: "P", value: "not-so-secret", category: "terraform" });
+    const sensitive = new tfc.Variable("s", {
+      workspaceId: "ws-1",
+      key: "S",
+      value: "top-secret",
+      category: "env",
+      sensitive: true,
+    });
+    const plainVar = new tfc.Variable("p", {
+      workspaceId: "ws-1",
+      key: "P",
+      value: "not-so-secret",
+      category: "terraform",
+    });
     await settled();
     assert.equal(await outputIsSecret(sensitive.value), true);
     assert.equal(await outputIsSecret(plainVar.value), true);
-    assert.ok(isSecretInput(recorder.one("pulumi-nodejs:dynamic/tfc:Variable", "s").inputs.value), "secret in the engine inputs");
+    assert.ok(
+      isSecretInput(recorder.one("pulumi-nodejs:dynamic/tfc:Variable", "s").inputs.value),
+      "secret in the engine inputs",
+    );
     assert.equal(await valueOf(sensitive.value), "top-secret");
     assert.equal(await outputIsSecret(sensitive.key), false);
   });
@@ -55,7 +96,13 @@ describe("tfc resource classes (Pulumi mocks)", () => {
 
   it("additionalSecretOutputs keeps the caller's entries and adds ours once", () => {
     assert.deepEqual(withSecretOutputs(undefined, ["token"]).additionalSecretOutputs, ["token"]);
-    const opts: pulumi.CustomResourceOptions = { protect: true, additionalSecretOutputs: ["description", "token"] };
-    assert.deepEqual(withSecretOutputs(opts, ["token"]), { protect: true, additionalSecretOutputs: ["description", "token"] });
+    const opts: pulumi.CustomResourceOptions = {
+      protect: true,
+      additionalSecretOutputs: ["description", "token"],
+    };
+    assert.deepEqual(withSecretOutputs(opts, ["token"]), {
+      protect: true,
+      additionalSecretOutputs: ["description", "token"],
+    });
   });
 });

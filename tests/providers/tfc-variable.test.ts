@@ -21,22 +21,41 @@ describe("tfc:Variable provider", () => {
   });
 
   async function created(raw: Partial<VariableInputs> = {}) {
-    const { inputs, failures } = await p.check({} as VariableInputs, {
-      workspaceId: wsId,
-      key: "TFC_VAULT_ADDR",
-      value: "https://vault.example.com",
-      category: "env",
-      ...raw,
-    } as VariableInputs);
+    const { inputs, failures } = await p.check(
+      {} as VariableInputs,
+      {
+        workspaceId: wsId,
+        key: "TFC_VAULT_ADDR",
+        value: "https://vault.example.com",
+        category: "env",
+        ...raw,
+      } as VariableInputs,
+    );
     assert.deepEqual(failures, []);
     return { inputs: inputs!, ...(await p.create(inputs!)) };
   }
 
   it("check fills sensitive/hcl defaults and names bad fields", async () => {
-    const { inputs } = await p.check({} as VariableInputs, { workspaceId: wsId, key: "K", value: "v", category: "env" } as VariableInputs);
-    assert.deepEqual(inputs, { workspaceId: wsId, key: "K", value: "v", category: "env", sensitive: false, hcl: false });
-    const { failures } = await p.check({} as VariableInputs, { category: "secret" } as unknown as VariableInputs);
-    assert.deepEqual(failures!.map((f) => f.property), ["workspaceId", "key", "value", "category"]);
+    const { inputs } = await p.check(
+      {} as VariableInputs,
+      { workspaceId: wsId, key: "K", value: "v", category: "env" } as VariableInputs,
+    );
+    assert.deepEqual(inputs, {
+      workspaceId: wsId,
+      key: "K",
+      value: "v",
+      category: "env",
+      sensitive: false,
+      hcl: false,
+    });
+    const { failures } = await p.check(
+      {} as VariableInputs,
+      { category: "secret" } as unknown as VariableInputs,
+    );
+    assert.deepEqual(
+      failures!.map((f) => f.property),
+      ["workspaceId", "key", "value", "category"],
+    );
   });
 
   it("creates with POST /workspaces/:id/vars and the documented attributes", async () => {
@@ -60,24 +79,37 @@ describe("tfc:Variable provider", () => {
   });
 
   it("create on an existing key+category says so and suggests import with the id", async () => {
-    const existing = double.seed("vars", wsId, { key: "TFC_VAULT_ADDR", category: "env", value: "x", sensitive: false });
+    const existing = double.seed("vars", wsId, {
+      key: "TFC_VAULT_ADDR",
+      category: "env",
+      value: "x",
+      sensitive: false,
+    });
     const err = await rejection(created({ value: SECRET_VALUE }));
-    assert.match(err.message, /rejected env variable "TFC_VAULT_ADDR" of workspace ws-.*: key has already been taken \(\/data\/attributes\/key\)/);
+    assert.match(
+      err.message,
+      /rejected env variable "TFC_VAULT_ADDR" of workspace ws-.*: key has already been taken \(\/data\/attributes\/key\)/,
+    );
     assert.match(err.message, new RegExp(`already exists as ${existing.id}`));
     assert.ok(!err.message.includes(SECRET_VALUE), "the value never appears in a message");
   });
 
   it("a sensitive variable is write-only upstream but refresh shows no perpetual diff", async () => {
     const { id, outs, inputs } = await created({ key: "TOKEN", value: SECRET_VALUE, sensitive: true });
-    const [listed] = await (await fetch(`${double.url}/api/v2/workspaces/${wsId}/vars`, {
+    const res = await fetch(`${double.url}/api/v2/workspaces/${wsId}/vars`, {
       headers: { Authorization: `Bearer ${double.validToken}` },
-    }).then((r) => r.json() as Promise<{ data: { attributes: { value: unknown } }[] }>)).data;
+    });
+    const [listed] = ((await res.json()) as { data: { attributes: { value: unknown } }[] }).data;
     assert.equal(listed.attributes.value, null, "the double hides sensitive values like the API");
     double.log.length = 0;
     const read = await p.read(id, outs);
     assert.equal(double.log.length, 1);
     assert.deepEqual(read.props, outs);
-    assert.deepEqual(await p.diff(id, read.props!, inputs), { changes: false, replaces: [], deleteBeforeReplace: false });
+    assert.deepEqual(await p.diff(id, read.props!, inputs), {
+      changes: false,
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
   });
 
   it("read shows drift of a readable value and reports a deleted variable as gone", async () => {
@@ -93,7 +125,11 @@ describe("tfc:Variable provider", () => {
   it("updates value, hcl, description and sensitive=true in place with PATCH", async () => {
     const { id, outs, inputs } = await created();
     const news = { ...inputs, value: SECRET_VALUE, sensitive: true, description: "now secret" };
-    assert.deepEqual(await p.diff(id, outs!, news), { changes: true, replaces: [], deleteBeforeReplace: false });
+    assert.deepEqual(await p.diff(id, outs!, news), {
+      changes: true,
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
     const { outs: updated } = await p.update(id, outs!, news);
     assert.deepEqual(updated, news);
     const [req] = double.requests("PATCH", `/api/v2/workspaces/${wsId}/vars/${id}`);
@@ -101,7 +137,14 @@ describe("tfc:Variable provider", () => {
       data: {
         type: "vars",
         id,
-        attributes: { key: "TFC_VAULT_ADDR", value: SECRET_VALUE, category: "env", sensitive: true, hcl: false, description: "now secret" },
+        attributes: {
+          key: "TFC_VAULT_ADDR",
+          value: SECRET_VALUE,
+          category: "env",
+          sensitive: true,
+          hcl: false,
+          description: "now secret",
+        },
       },
     });
   });
@@ -110,9 +153,17 @@ describe("tfc:Variable provider", () => {
     const { id, outs, inputs } = await created();
     for (const field of ["key", "category", "workspaceId"] as const) {
       const changed = { ...inputs, [field]: field === "category" ? "terraform" : "other" };
-      assert.deepEqual(await p.diff(id, outs!, changed), { changes: true, replaces: [field], deleteBeforeReplace: false }, field);
+      assert.deepEqual(
+        await p.diff(id, outs!, changed),
+        { changes: true, replaces: [field], deleteBeforeReplace: false },
+        field,
+      );
     }
-    assert.deepEqual(await p.diff(id, outs!, { ...inputs, key: UNKNOWN }), { changes: true, replaces: ["key"], deleteBeforeReplace: false });
+    assert.deepEqual(await p.diff(id, outs!, { ...inputs, key: UNKNOWN }), {
+      changes: true,
+      replaces: ["key"],
+      deleteBeforeReplace: false,
+    });
   });
 
   it("turning sensitive off replaces, deleting first since the key and category stay the same", async () => {
@@ -129,10 +180,10 @@ describe("tfc:Variable provider", () => {
     await p.delete(id, outs!);
     await p.delete(id, outs!);
     assert.equal(double.get(id), undefined);
-    assert.deepEqual(double.requests("DELETE").map((r) => r.path), [
-      `/api/v2/workspaces/${wsId}/vars/${id}`,
-      `/api/v2/workspaces/${wsId}/vars/${id}`,
-    ]);
+    assert.deepEqual(
+      double.requests("DELETE").map((r) => r.path),
+      [`/api/v2/workspaces/${wsId}/vars/${id}`, `/api/v2/workspaces/${wsId}/vars/${id}`],
+    );
   });
 
   it("a 422 on update names the field and never the value", async () => {

@@ -39,34 +39,53 @@ describe("tfc:Workspace provider", () => {
   }
 
   it("check refuses agentPoolId without executionMode agent, naming the fix", async () => {
-    const { failures } = await p.check({} as WorkspaceInputs, { ...agentWorkspace(), executionMode: "remote" });
+    const { failures } = await p.check({} as WorkspaceInputs, {
+      ...agentWorkspace(),
+      executionMode: "remote",
+    });
     assert.deepEqual(failures, [
       {
         property: "agentPoolId",
-        reason: 'agentPoolId is only allowed with executionMode "agent" (got "remote"): set executionMode: "agent" or remove agentPoolId',
+        reason:
+          'agentPoolId is only allowed with executionMode "agent" (got "remote"): set executionMode: "agent" or remove agentPoolId',
       },
     ]);
   });
 
   it("check refuses agent mode without a pool, bad names, modes and VCS settings", async () => {
-    const { failures } = await p.check({} as WorkspaceInputs, {
-      organization: "acme",
-      name: "has space",
-      executionMode: "cloud",
-      vcsRepo: { identifier: "norepo", oauthTokenId: "ot-1", githubAppInstallationId: "ghain-1" },
-    } as unknown as WorkspaceInputs);
-    assert.deepEqual(failures!.map((f) => f.property), ["name", "executionMode", "vcsRepo.identifier", "vcsRepo"]);
-    const agent = await p.check({} as WorkspaceInputs, { organization: "acme", name: "w", executionMode: "agent" } as WorkspaceInputs);
-    assert.deepEqual(agent.failures!.map((f) => f.reason), ['executionMode "agent" needs agentPoolId (an apool-... id)']);
+    const { failures } = await p.check(
+      {} as WorkspaceInputs,
+      {
+        organization: "acme",
+        name: "has space",
+        executionMode: "cloud",
+        vcsRepo: { identifier: "norepo", oauthTokenId: "ot-1", githubAppInstallationId: "ghain-1" },
+      } as unknown as WorkspaceInputs,
+    );
+    assert.deepEqual(
+      failures!.map((f) => f.property),
+      ["name", "executionMode", "vcsRepo.identifier", "vcsRepo"],
+    );
+    const agent = await p.check(
+      {} as WorkspaceInputs,
+      { organization: "acme", name: "w", executionMode: "agent" } as WorkspaceInputs,
+    );
+    assert.deepEqual(
+      agent.failures!.map((f) => f.reason),
+      ['executionMode "agent" needs agentPoolId (an apool-... id)'],
+    );
   });
 
   it("check lets unknown values through during preview and fills boolean defaults", async () => {
-    const { inputs, failures } = await p.check({} as WorkspaceInputs, {
-      organization: "acme",
-      name: UNKNOWN,
-      executionMode: UNKNOWN,
-      agentPoolId: UNKNOWN,
-    } as unknown as WorkspaceInputs);
+    const { inputs, failures } = await p.check(
+      {} as WorkspaceInputs,
+      {
+        organization: "acme",
+        name: UNKNOWN,
+        executionMode: UNKNOWN,
+        agentPoolId: UNKNOWN,
+      } as unknown as WorkspaceInputs,
+    );
     assert.deepEqual(failures, []);
     assert.equal(inputs!.autoApply, false);
     assert.equal(inputs!.queueAllRuns, false);
@@ -99,16 +118,26 @@ describe("tfc:Workspace provider", () => {
   it("create on an existing name says so, gives the id and suggests pulumi import", async () => {
     const existing = double.seed("workspaces", "acme", { name: "demo" });
     const err = await rejection(created());
-    assert.match(err.message, /^HCP Terraform rejected workspace "demo": name has already been taken \(\/data\/attributes\/name\)\. It already exists as ws-/);
+    assert.match(
+      err.message,
+      /^HCP Terraform rejected workspace "demo": name has already been taken \(\/data\/attributes\/name\)\. It already exists as ws-/,
+    );
     assert.match(err.message, new RegExp(`import: "${existing.id}"`));
     assert.match(err.message, /pulumi import pulumi-nodejs:dynamic\/tfc:Workspace/);
   });
 
   it("read makes one GET and shows no diff for fields the program does not set", async () => {
-    const { id, outs, inputs } = await created({ organization: "acme", name: "plain", executionMode: "remote" });
+    const { id, outs, inputs } = await created({
+      organization: "acme",
+      name: "plain",
+      executionMode: "remote",
+    });
     double.log.length = 0;
     const read = await p.read(id, outs);
-    assert.deepEqual(double.requests().map((r) => `${r.method} ${r.path}`), [`GET /api/v2/workspaces/${id}`]);
+    assert.deepEqual(
+      double.requests().map((r) => `${r.method} ${r.path}`),
+      [`GET /api/v2/workspaces/${id}`],
+    );
     // The double reports terraform-version, working-directory and a project the program left out.
     assert.deepEqual(read.props, outs);
     assert.deepEqual(await p.diff(id, read.props!, inputs), { changes: false, replaces: [] });
@@ -133,15 +162,28 @@ describe("tfc:Workspace provider", () => {
 
   it("updates in place with PATCH /workspaces/:id, including a rename", async () => {
     const { id, outs, inputs } = await created();
-    const news = { ...inputs, name: "demo-2", autoApply: false, vcsRepo: { identifier: "acme/infra", oauthTokenId: "ot-1", branch: "dev" } };
+    const news = {
+      ...inputs,
+      name: "demo-2",
+      autoApply: false,
+      vcsRepo: { identifier: "acme/infra", oauthTokenId: "ot-1", branch: "dev" },
+    };
     assert.deepEqual(await p.diff(id, outs!, news), { changes: true, replaces: [] });
     const { outs: updated } = await p.update(id, outs!, news);
-    assert.deepEqual(updated, { ...news, workspaceId: id, htmlUrl: `${double.url}/app/acme/workspaces/demo-2` });
+    assert.deepEqual(updated, {
+      ...news,
+      workspaceId: id,
+      htmlUrl: `${double.url}/app/acme/workspaces/demo-2`,
+    });
     const [req] = double.requests("PATCH", `/api/v2/workspaces/${id}`);
     const attrs = (req.body as { data: { attributes: Record<string, unknown> } }).data.attributes;
     assert.equal(attrs.name, "demo-2");
     assert.equal(attrs["auto-apply"], false);
-    assert.deepEqual(attrs["vcs-repo"], { identifier: "acme/infra", "oauth-token-id": "ot-1", branch: "dev" });
+    assert.deepEqual(attrs["vcs-repo"], {
+      identifier: "acme/infra",
+      "oauth-token-id": "ot-1",
+      branch: "dev",
+    });
     assert.equal(double.get(id)!.attributes.name, "demo-2");
   });
 
@@ -150,7 +192,8 @@ describe("tfc:Workspace provider", () => {
     const news = { ...inputs, executionMode: "remote" as const, agentPoolId: undefined };
     assert.equal((await p.diff(id, outs!, news)).changes, true);
     await p.update(id, outs!, news);
-    const attrs = (double.requests("PATCH")[0].body as { data: { attributes: Record<string, unknown> } }).data.attributes;
+    const attrs = (double.requests("PATCH")[0].body as { data: { attributes: Record<string, unknown> } }).data
+      .attributes;
     assert.equal(attrs["agent-pool-id"], null);
     assert.equal(attrs["execution-mode"], "remote");
     assert.equal(double.get(id)!.attributes["agent-pool-id"], null);
@@ -158,8 +201,14 @@ describe("tfc:Workspace provider", () => {
 
   it("replaces when the organization changes, and treats unknowns as changes", async () => {
     const { id, outs, inputs } = await created();
-    assert.deepEqual(await p.diff(id, outs!, { ...inputs, organization: "other" }), { changes: true, replaces: ["organization"] });
-    assert.deepEqual(await p.diff(id, outs!, { ...inputs, agentPoolId: UNKNOWN }), { changes: true, replaces: [] });
+    assert.deepEqual(await p.diff(id, outs!, { ...inputs, organization: "other" }), {
+      changes: true,
+      replaces: ["organization"],
+    });
+    assert.deepEqual(await p.diff(id, outs!, { ...inputs, agentPoolId: UNKNOWN }), {
+      changes: true,
+      replaces: [],
+    });
   });
 
   it("deletes through safe-delete and treats 404 as gone", async () => {
@@ -180,7 +229,9 @@ describe("tfc:Workspace provider", () => {
     const err = await rejection(p.delete(id, outs!));
     assert.match(
       err.message,
-      new RegExp(`refused to delete workspace "demo" \\(${id}\\): it still manages resources .*destroy run in that workspace, then run pulumi destroy again`),
+      new RegExp(
+        `refused to delete workspace "demo" \\(${id}\\): it still manages resources .*destroy run in that workspace, then run pulumi destroy again`,
+      ),
     );
     assert.match(err.message, /Workspace is currently managing resources/);
     assert.ok(double.get(id), "the workspace is kept");

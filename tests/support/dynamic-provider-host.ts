@@ -61,11 +61,14 @@ export class DynamicProviderHost {
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stderr = "";
-    child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const port = await new Promise<string>((resolve, reject) => {
       let out = "";
-      const timer = setTimeout(() => reject(new Error(`dynamic provider host did not start: ${stderr}`)), 20_000);
-      child.stdout!.on("data", (chunk: Buffer) => {
+      const timer = setTimeout(
+        () => reject(new Error(`dynamic provider host did not start: ${stderr}`)),
+        20_000,
+      );
+      child.stdout.on("data", (chunk: Buffer) => {
         out += chunk.toString();
         const line = out.split("\n")[0];
         if (out.includes("\n") && /^\d+$/.test(line.trim())) {
@@ -80,7 +83,7 @@ export class DynamicProviderHost {
     });
     const client = new provrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
     const host = new DynamicProviderHost(child, client);
-    child.stderr!.on("data", (chunk: Buffer) => (host.stderr += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (host.stderr += chunk.toString()));
     host.stderr = stderr;
     return host;
   }
@@ -97,18 +100,23 @@ export class DynamicProviderHost {
   /** The engine's Configure call: stack config keys as the engine sends them to dynamic providers. */
   async configure(config: Props): Promise<void> {
     const req = new provproto.ConfigureRequest();
-    req.setArgs(structproto.Struct.fromJavaScript(config as any));
+    req.setArgs(struct(config));
     await this.unary("configure", req);
   }
 
-  async check(olds: Props, news: Props): Promise<{ inputs: Props; failures: { property: string; reason: string }[] }> {
+  async check(
+    olds: Props,
+    news: Props,
+  ): Promise<{ inputs: Props; failures: { property: string; reason: string }[] }> {
     const req = new provproto.CheckRequest();
     req.setOlds(struct(olds));
     req.setNews(struct(news));
     const resp = await this.unary("check", req);
     return {
       inputs: resp.getInputs().toJavaScript(),
-      failures: resp.getFailuresList().map((f: any) => ({ property: f.getProperty(), reason: f.getReason() })),
+      failures: resp
+        .getFailuresList()
+        .map((f: any) => ({ property: f.getProperty(), reason: f.getReason() })),
     };
   }
 
@@ -123,7 +131,12 @@ export class DynamicProviderHost {
     req.setNews(struct(news));
     const resp = await this.unary("diff", req);
     const kinds = provproto.DiffResponse.DiffChanges;
-    const changes = resp.getChanges() === kinds.DIFF_SOME ? "some" : resp.getChanges() === kinds.DIFF_NONE ? "none" : "unknown";
+    const changes =
+      resp.getChanges() === kinds.DIFF_SOME
+        ? "some"
+        : resp.getChanges() === kinds.DIFF_NONE
+          ? "none"
+          : "unknown";
     return { changes, replaces: resp.getReplacesList(), deleteBeforeReplace: resp.getDeletebeforereplace() };
   }
 
@@ -148,7 +161,7 @@ export class DynamicProviderHost {
     req.setOlds(struct(olds));
     req.setNews(struct(news));
     const resp = await this.unary("update", req);
-    return resp.getProperties().toJavaScript();
+    return resp.getProperties().toJavaScript() as Props;
   }
 
   async delete(id: string, props: Props): Promise<void> {
@@ -160,14 +173,18 @@ export class DynamicProviderHost {
 
   private unary(method: string, req: unknown): Promise<any> {
     return new Promise((resolve, reject) => {
-      this.client[method](req, (err: grpc.ServiceError | null, resp: unknown) => (err ? reject(err) : resolve(resp)));
+      this.client[method](req, (err: grpc.ServiceError | null, resp: unknown) =>
+        err ? reject(err) : resolve(resp),
+      );
     });
   }
 }
 
 /** Drops undefined values: a protobuf Struct cannot carry them (the engine never sends them). */
 function struct(value: Props): any {
-  return structproto.Struct.fromJavaScript(JSON.parse(JSON.stringify(value)));
+  return structproto.Struct.fromJavaScript(
+    JSON.parse(JSON.stringify(value)) as Record<string, structproto.JavaScriptValue>,
+  );
 }
 
 export function withoutTfeVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {

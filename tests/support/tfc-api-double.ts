@@ -94,7 +94,9 @@ export class TfcApiDouble {
 
   /** Seeds an object directly (e.g. a pre-existing workspace, or many for pagination). */
   seed(type: string, owner: string, attributes: Attrs, relationships: Stored["relationships"] = {}): Stored {
-    const prefix = { "agent-pools": "apool", "authentication-tokens": "at", workspaces: "ws", vars: "var" }[type];
+    const prefix = { "agent-pools": "apool", "authentication-tokens": "at", workspaces: "ws", vars: "var" }[
+      type
+    ];
     const obj: Stored = { id: `${prefix ?? "x"}-${this.nextId()}`, type, attributes, relationships, owner };
     this.objects.set(obj.id, obj);
     return obj;
@@ -128,7 +130,9 @@ export class TfcApiDouble {
       body,
     });
 
-    const fault = this.faults.find((f) => f.times > 0 && (!f.match || f.match({ method, path: url.pathname })));
+    const fault = this.faults.find(
+      (f) => f.times > 0 && (!f.match || f.match({ method, path: url.pathname })),
+    );
     if (fault) {
       fault.times -= 1;
       if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
@@ -137,7 +141,16 @@ export class TfcApiDouble {
         if (fault.retryAfter !== undefined) headers["Retry-After"] = fault.retryAfter;
         if (res.destroyed) return;
         res.writeHead(fault.status, headers);
-        res.end(JSON.stringify({ errors: [{ status: String(fault.status), title: fault.status === 429 ? "Too many requests" : "internal error" }] }));
+        res.end(
+          JSON.stringify({
+            errors: [
+              {
+                status: String(fault.status),
+                title: fault.status === 429 ? "Too many requests" : "internal error",
+              },
+            ],
+          }),
+        );
         return;
       }
       if (res.destroyed) return;
@@ -157,8 +170,11 @@ export class TfcApiDouble {
 
   private route(method: string, path: string, query: URLSearchParams, body: unknown): [number, unknown] {
     const seg = path.split("/").filter(Boolean).map(decodeURIComponent);
-    const data = (body as { data?: { type?: string; attributes?: Attrs; relationships?: Stored["relationships"] } })?.data;
-    const withBody = (): [number, unknown] | undefined => (data ? undefined : [400, { errors: [{ status: "400", title: "missing data" }] }]);
+    const data = (
+      body as { data?: { type?: string; attributes?: Attrs; relationships?: Stored["relationships"] } }
+    )?.data;
+    const withBody = (): [number, unknown] | undefined =>
+      data ? undefined : [400, { errors: [{ status: "400", title: "missing data" }] }];
 
     // /organizations/:org/agent-pools
     if (seg[0] === "organizations" && seg[2] === "agent-pools" && seg.length === 3) {
@@ -168,14 +184,19 @@ export class TfcApiDouble {
         const bad = withBody() ?? this.expectType(data, "agent-pools");
         if (bad) return bad;
         const name = data!.attributes?.name;
-        if (typeof name !== "string" || name === "") return invalid("/data/attributes/name", "Name can't be blank");
+        if (typeof name !== "string" || name === "")
+          return invalid("/data/attributes/name", "Name can't be blank");
         if (this.children("agent-pools", seg[1]).some((p) => p.attributes.name === name)) {
           return invalid("/data/attributes/name", "Name has already been taken");
         }
         const pool = this.seed(
           "agent-pools",
           seg[1],
-          { name, "organization-scoped": data!.attributes?.["organization-scoped"] ?? true, "agent-count": 0 },
+          {
+            name,
+            "organization-scoped": data!.attributes?.["organization-scoped"] ?? true,
+            "agent-count": 0,
+          },
           {
             organization: { data: { id: seg[1], type: "organizations" } },
             "allowed-workspaces": { data: relData(data!.relationships?.["allowed-workspaces"]) },
@@ -205,7 +226,11 @@ export class TfcApiDouble {
       }
       if (seg[2] === "authentication-tokens" && seg.length === 3) {
         if (method === "GET") {
-          return this.page(path, query, this.children("authentication-tokens", pool.id).map((t) => this.withoutToken(t)));
+          return this.page(
+            path,
+            query,
+            this.children("authentication-tokens", pool.id).map((t) => this.withoutToken(t)),
+          );
         }
         if (method === "POST") {
           const bad = withBody() ?? this.expectType(data, "authentication-tokens");
@@ -239,22 +264,28 @@ export class TfcApiDouble {
         const attrs = data!.attributes ?? {};
         const problem = this.workspaceProblem(seg[1], attrs, undefined);
         if (problem) return problem;
-        const project = (data!.relationships?.project?.data as { id?: string } | undefined)?.id ?? "prj-default";
-        const ws = this.seed("workspaces", seg[1], {
-          "execution-mode": "remote",
-          "auto-apply": false,
-          "queue-all-runs": false,
-          "terraform-version": "1.9.5",
-          "working-directory": "",
-          description: null,
-          "agent-pool-id": null,
-          "vcs-repo": null,
-          ...attrs,
-          ...(attrs["vcs-repo"] ? { "vcs-repo": this.vcsRepo(attrs["vcs-repo"] as Attrs) } : {}),
-        }, {
-          organization: { data: { id: seg[1], type: "organizations" } },
-          project: { data: { id: project, type: "projects" } },
-        });
+        const project =
+          (data!.relationships?.project?.data as { id?: string } | undefined)?.id ?? "prj-default";
+        const ws = this.seed(
+          "workspaces",
+          seg[1],
+          {
+            "execution-mode": "remote",
+            "auto-apply": false,
+            "queue-all-runs": false,
+            "terraform-version": "1.9.5",
+            "working-directory": "",
+            description: null,
+            "agent-pool-id": null,
+            "vcs-repo": null,
+            ...attrs,
+            ...(attrs["vcs-repo"] ? { "vcs-repo": this.vcsRepo(attrs["vcs-repo"] as Attrs) } : {}),
+          },
+          {
+            organization: { data: { id: seg[1], type: "organizations" } },
+            project: { data: { id: project, type: "projects" } },
+          },
+        );
         return [201, { data: this.render(ws) }];
       }
     }
@@ -270,7 +301,8 @@ export class TfcApiDouble {
           const attrs = { ...ws.attributes, ...(data!.attributes ?? {}) };
           const problem = this.workspaceProblem(ws.owner, attrs, ws.id);
           if (problem) return problem;
-          if (data!.attributes?.["vcs-repo"]) attrs["vcs-repo"] = this.vcsRepo(data!.attributes["vcs-repo"] as Attrs);
+          if (data!.attributes?.["vcs-repo"])
+            attrs["vcs-repo"] = this.vcsRepo(data!.attributes["vcs-repo"] as Attrs);
           ws.attributes = attrs;
           const project = data!.relationships?.project;
           if (project) ws.relationships.project = { data: project.data };
@@ -283,7 +315,14 @@ export class TfcApiDouble {
       }
       if (seg[2] === "actions" && seg[3] === "safe-delete" && method === "POST") {
         if (this.managingResources.has(ws.id)) {
-          return [409, { errors: [{ status: "409", title: "conflict", detail: "Workspace is currently managing resources" }] }];
+          return [
+            409,
+            {
+              errors: [
+                { status: "409", title: "conflict", detail: "Workspace is currently managing resources" },
+              ],
+            },
+          ];
         }
         this.deleteWorkspace(ws);
         return [204, undefined];
@@ -302,7 +341,12 @@ export class TfcApiDouble {
     data: { type?: string; attributes?: Attrs } | undefined,
   ): [number, unknown] {
     if (varId === undefined) {
-      if (method === "GET") return this.page(path, query, this.children("vars", ws.id).map((v) => this.renderVar(v)));
+      if (method === "GET")
+        return this.page(
+          path,
+          query,
+          this.children("vars", ws.id).map((v) => this.renderVar(v)),
+        );
       if (method === "POST") {
         if (!data) return [400, { errors: [{ status: "400", title: "missing data" }] }];
         const bad = this.expectType(data, "vars");
@@ -310,14 +354,19 @@ export class TfcApiDouble {
         const attrs = data.attributes ?? {};
         const problem = this.varProblem(ws.id, attrs, undefined);
         if (problem) return problem;
-        const v = this.seed("vars", ws.id, {
-          key: attrs.key,
-          value: attrs.value ?? "",
-          category: attrs.category,
-          sensitive: attrs.sensitive ?? false,
-          hcl: attrs.hcl ?? false,
-          description: attrs.description ?? null,
-        }, { workspace: { data: { id: ws.id, type: "workspaces" } } });
+        const v = this.seed(
+          "vars",
+          ws.id,
+          {
+            key: attrs.key,
+            value: attrs.value ?? "",
+            category: attrs.category,
+            sensitive: attrs.sensitive ?? false,
+            hcl: attrs.hcl ?? false,
+            description: attrs.description ?? null,
+          },
+          { workspace: { data: { id: ws.id, type: "workspaces" } } },
+        );
         return [201, { data: this.renderVar(v) }];
       }
     }
@@ -341,7 +390,11 @@ export class TfcApiDouble {
     return notFoundBody();
   }
 
-  private workspaceProblem(org: string, attrs: Attrs, selfId: string | undefined): [number, unknown] | undefined {
+  private workspaceProblem(
+    org: string,
+    attrs: Attrs,
+    selfId: string | undefined,
+  ): [number, unknown] | undefined {
     const name = attrs.name;
     if (typeof name !== "string" || !/^[A-Za-z0-9_-]+$/.test(name)) {
       return invalid("/data/attributes/name", "Name is invalid: only letters, numbers, - and _ are allowed");
@@ -350,21 +403,25 @@ export class TfcApiDouble {
       return invalid("/data/attributes/name", "Name has already been taken");
     }
     const mode = attrs["execution-mode"];
-    if (mode !== undefined && !["remote", "local", "agent"].includes(String(mode))) {
+    if (mode !== undefined && !(typeof mode === "string" && ["remote", "local", "agent"].includes(mode))) {
       return invalid("/data/attributes/execution-mode", "Execution mode is not included in the list");
     }
     const pool = attrs["agent-pool-id"];
     if (pool && mode !== "agent") {
-      return invalid("/data/attributes/agent-pool-id", "Agent pool must not be specified unless using 'agent' execution mode");
+      return invalid(
+        "/data/attributes/agent-pool-id",
+        "Agent pool must not be specified unless using 'agent' execution mode",
+      );
     }
-    if (mode === "agent" && (!pool || !this.objects.has(String(pool)))) {
+    if (mode === "agent" && !(typeof pool === "string" && this.objects.has(pool))) {
       return invalid("/data/attributes/agent-pool-id", "Agent pool is required for 'agent' execution mode");
     }
     return undefined;
   }
 
   private varProblem(wsId: string, attrs: Attrs, selfId: string | undefined): [number, unknown] | undefined {
-    if (typeof attrs.key !== "string" || attrs.key === "") return invalid("/data/attributes/key", "Key can't be blank");
+    if (typeof attrs.key !== "string" || attrs.key === "")
+      return invalid("/data/attributes/key", "Key can't be blank");
     if (!["env", "terraform"].includes(String(attrs.category))) {
       return invalid("/data/attributes/category", "Category is not included in the list");
     }
@@ -401,20 +458,25 @@ export class TfcApiDouble {
 
   private render(o: Stored): unknown {
     const links: Record<string, string> = { self: `${PREFIX}/${o.type}/${o.id}` };
-    if (o.type === "workspaces") links["self-html"] = `/app/${o.owner}/workspaces/${String(o.attributes.name)}`;
+    if (o.type === "workspaces")
+      links["self-html"] = `/app/${o.owner}/workspaces/${String(o.attributes.name)}`;
     return { id: o.id, type: o.type, attributes: o.attributes, relationships: o.relationships, links };
   }
 
   /** Sensitive values are write-only: the API returns null for them. */
   private renderVar(v: Stored): unknown {
     const rendered = this.render(v) as { attributes: Attrs };
-    return { ...rendered, attributes: { ...v.attributes, value: v.attributes.sensitive ? null : v.attributes.value } };
+    return {
+      ...rendered,
+      attributes: { ...v.attributes, value: v.attributes.sensitive ? null : v.attributes.value },
+    };
   }
 
   /** The token secret is shown once, at creation: listings never carry it. */
   private withoutToken(t: Stored): unknown {
     const rendered = this.render(t) as { attributes: Attrs };
-    const { token: _secret, ...attributes } = rendered.attributes;
+    const attributes = { ...rendered.attributes };
+    delete attributes.token;
     return { ...rendered, attributes };
   }
 
