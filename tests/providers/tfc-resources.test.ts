@@ -13,6 +13,12 @@ import {
   valueOf,
 } from "../support/pulumi-mocks";
 
+/** The two getters we read from the engine-facing RegisterResourceRequest. */
+interface RegisterRequest {
+  getType(): string;
+  getAdditionalsecretoutputsList(): string[];
+}
+
 describe("tfc resource classes (Pulumi mocks)", () => {
   // The classes register nothing at import time, so a static import before setMocks is safe.
   before(installMocks);
@@ -92,6 +98,34 @@ describe("tfc resource classes (Pulumi mocks)", () => {
     await settled();
     const provider = recorder.one("pulumi-nodejs:dynamic/tfc:Workspace").inputs.__provider;
     assert.equal(isSecretInput(provider), false, "a secret __provider means something secret was captured");
+  });
+
+  it("asks the engine to encrypt the token and the variable value in state (additionalSecretOutputs)", async () => {
+    // The mock monitor ignores additionalSecretOutputs, so read it off the registration request.
+    const monitor = pulumi.runtime.getMonitor() as unknown as {
+      registerResource: (req: RegisterRequest, cb: unknown) => unknown;
+    };
+    const original = monitor.registerResource;
+    const asked = new Map<string, string[]>();
+    monitor.registerResource = function (req: RegisterRequest, cb: unknown) {
+      asked.set(req.getType(), req.getAdditionalsecretoutputsList());
+      return original.call(this, req, cb);
+    };
+    try {
+      new tfc.AgentToken(
+        "token",
+        { agentPoolId: "apool-1", description: "agents" },
+        { additionalSecretOutputs: ["description"] },
+      );
+      new tfc.Variable("var", { workspaceId: "ws-1", key: "K", value: "v", category: "env" });
+      new tfc.AgentPool("pool", { organization: "acme", name: "jit" });
+      await settled();
+    } finally {
+      monitor.registerResource = original;
+    }
+    assert.deepEqual(asked.get("pulumi-nodejs:dynamic/tfc:AgentToken"), ["description", "token"]);
+    assert.deepEqual(asked.get("pulumi-nodejs:dynamic/tfc:Variable"), ["value"]);
+    assert.deepEqual(asked.get("pulumi-nodejs:dynamic/tfc:AgentPool"), []);
   });
 
   it("additionalSecretOutputs keeps the caller's entries and adds ours once", () => {
