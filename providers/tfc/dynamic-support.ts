@@ -72,7 +72,7 @@ export function diffFields(
   const changed = (field: string): boolean => {
     const next = news[field];
     if (next === undefined) return false;
-    if (containsUnknown(next)) return true;
+    // A value holding the sentinel never equals stored state, so unknowns always count as changes.
     return !sameValue(olds[field], next);
   };
   const replaces = rules.replaceOn.filter(changed);
