@@ -1,0 +1,20 @@
+/**
+ * The type tokens the policies match on. Strings rather than SDK classes: the pack must not need
+ * the Vault, Docker or AWS SDKs installed, and the HCP Terraform resources are dynamic resources
+ * that have no class of their own (`pulumi-nodejs:dynamic/<module>:<Kind>`).
+ */
+export const TYPES = {
+  jwtAuthBackend: "vault:jwt/authBackend:AuthBackend",
+  jwtAuthBackendRole: "vault:jwt/authBackendRole:AuthBackendRole",
+  awsSecretBackend: "vault:aws/secretBackend:SecretBackend",
+  awsSecretBackendRole: "vault:aws/secretBackendRole:SecretBackendRole",
+  vaultPolicy: "vault:index/policy:Policy",
+  awsProvider: "pulumi:providers:aws",
+  dockerImage: "docker:index/image:Image",
+  dockerContainer: "docker:index/container:Container",
+  ecsTaskDefinition: "aws:ecs/taskDefinition:TaskDefinition",
+  tfcAgentPool: "pulumi-nodejs:dynamic/tfc:AgentPool",
+  tfcAgentToken: "pulumi-nodejs:dynamic/tfc:AgentToken",
+  tfcWorkspace: "pulumi-nodejs:dynamic/tfc:Workspace",
+  tfcVariable: "pulumi-nodejs:dynamic/tfc:Variable",
+} as const;

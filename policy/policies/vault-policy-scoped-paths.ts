@@ -1,0 +1,58 @@
+/**
+ * A run's Vault policy reaches its own phase's credentials and nothing else. Allowed:
+ * literal paths (e.g. `aws/creds/tfc-plan`), and one glob form, the lease-revocation prefix of
+ * one role's leases, `sys/leases/revoke/<mount>/<creds|sts>/<role>/*`, which lets a hook revoke
+ * its own lease and nobody else's. Refused: any other glob (`aws/*`, `aws/creds/*`,
+ * `sys/leases/revoke/*`), any other `sys/` path (bare `sys/leases/revoke` takes the lease id in
+ * the body, so it revokes anyone's lease), `sudo`/`root`-like capabilities, and policy text this
+ * pack cannot read.
+ */
+import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { TYPES } from "../lib/resource-types";
+import { text } from "../lib/values";
+import { pathGrants } from "../lib/vault-policy-paths";
+
+const SCOPED_REVOKE = /^sys\/leases\/revoke\/[A-Za-z0-9_.@\/-]+\/(creds|sts)\/[A-Za-z0-9_.@-]+\/\*$/;
+const GLOB = /[*+]/;
+const FORBIDDEN_CAPABILITIES = ["sudo", "root"];
+
+/** Why a path is refused, or undefined when it is allowed. */
+export function pathProblem(path: string): string | undefined {
+  if (SCOPED_REVOKE.test(path)) return undefined;
+  if (path.startsWith("sys/") || path === "sys") {
+    return path.startsWith("sys/leases/revoke")
+      ? "revokes leases beyond one role's own (scope it as sys/leases/revoke/<mount>/creds/<role>/*)"
+      : "reaches sys/, Vault's system backend";
+  }
+  if (GLOB.test(path)) return "is a glob (name the phase's own credentials path literally)";
+  return undefined;
+}
+
+export const vaultPolicyScopedPaths: ResourceValidationPolicy = {
+  name: "vault-policy-scoped-paths",
+  description:
+    "Vault policies grant literal paths only, apart from the role-scoped lease-revocation prefix; no sys/ or mount globs.",
+  enforcementLevel: "mandatory",
+  severity: "critical",
+  validateResource: (args, reportViolation) => {
+    if (args.type !== TYPES.vaultPolicy) return;
+    const policy = `Vault policy ${args.name}`;
+    const grants = pathGrants(text(args.props.policy) ?? "");
+    if (grants === undefined || grants.length === 0) {
+      reportViolation(
+        `${policy} cannot be read as path stanzas (HCL path "..." { capabilities = [...] } or JSON): write it in one of those forms`,
+      );
+      return;
+    }
+    for (const grant of grants) {
+      const problem = pathProblem(grant.path);
+      if (problem !== undefined) reportViolation(`${policy} grants path "${grant.path}", which ${problem}`);
+      const forbidden = grant.capabilities.filter((c) => FORBIDDEN_CAPABILITIES.includes(c));
+      if (forbidden.length > 0) {
+        reportViolation(
+          `${policy} grants ${forbidden.join(", ")} on "${grant.path}": runs need read and update only`,
+        );
+      }
+    }
+  },
+};
