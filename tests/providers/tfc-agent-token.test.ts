@@ -105,6 +105,33 @@ describe("tfc:AgentToken provider", () => {
     assert.match(err.message, /agent token "ecs agents" of agent pool apool-/);
   });
 
+  it("fails clearly when a create answer carries no token secret", async () => {
+    double.faults.push({
+      status: 201,
+      times: 1,
+      body: { data: { id: "at-x", type: "authentication-tokens", attributes: {} } },
+    });
+    const err = await rejection(p.create({ agentPoolId: poolId, description: "d" }));
+    assert.match(
+      err.message,
+      /created agent token "d" of agent pool apool-\S+ \(at-x\) but returned no token secret/,
+    );
+  });
+
+  it("fails clearly when a create answer has no resource at all", async () => {
+    double.faults.push({ status: 201, times: 1, body: {} });
+    const err = await rejection(p.create({ agentPoolId: poolId, description: "d" }));
+    assert.match(err.message, /HCP Terraform answered 201 for agent token "d" .* without a resource/);
+  });
+
+  it("read without agentPoolId (an import without it) says which input to set", async () => {
+    const err = await rejection(p.read("at-1", { description: "d" } as AgentTokenState));
+    assert.match(
+      err.message,
+      /cannot read agent token at-1 without its agentPoolId; import it with the agentPoolId input set/,
+    );
+  });
+
   it("fails clearly when the pool does not exist", async () => {
     const err = await rejection(p.create({ agentPoolId: "apool-missing", description: "d" }));
     assert.match(err.message, /found no agent token "d" of agent pool apool-missing \(404/);

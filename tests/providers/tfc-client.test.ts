@@ -1,4 +1,6 @@
 import { strict as assert } from "node:assert";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import {
   apiRequest,
   backoffMs,
@@ -15,6 +17,15 @@ import {
 } from "../../providers/tfc/credentials";
 import { startTfcApiDouble, type TfcApiDouble } from "../support/tfc-api-double";
 import { rejection, stackConfig } from "./tfc-fixtures";
+
+/** A loopback port nothing listens on (bound, then released). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 /** Short waits so fault tests stay fast; the bound logic is the same as the defaults. */
 const FAST = { baseDelayMs: 5, maxDelayMs: 50, timeoutMs: 2_000 };
@@ -175,6 +186,36 @@ describe("HCP Terraform API client", () => {
       }),
     );
     assert.match(err.message, /gave up after 2 attempt\(s\), last answer no answer within 100 ms/);
+  });
+
+  it("retries a GET whose connection is refused, then names the network error", async () => {
+    const closed = resolveConnection({ hostname: `http://127.0.0.1:${await closedPort()}`, token: "t" }, {});
+    const err = await rejection(
+      apiRequest(closed, {
+        method: "GET",
+        path: "/workspaces/ws-1",
+        subject: 'workspace "demo"',
+        retry: { ...FAST, maxAttempts: 2 },
+      }),
+    );
+    assert.match(
+      err.message,
+      /HCP Terraform kept failing for workspace "demo": gave up after 2 attempt\(s\), last answer ECONNREFUSED/,
+    );
+  });
+
+  it("does not retry a POST whose connection failed, and says it got no answer", async () => {
+    const closed = resolveConnection({ hostname: `http://127.0.0.1:${await closedPort()}`, token: "t" }, {});
+    const err = await rejection(
+      apiRequest(closed, {
+        method: "POST",
+        path: "/organizations/acme/workspaces",
+        body: {},
+        subject: 'workspace "demo"',
+        retry: FAST,
+      }),
+    );
+    assert.match(err.message, /^HCP Terraform did not answer POST for workspace "demo": ECONNREFUSED$/);
   });
 
   it("turns a 422 into one line naming the field", async () => {

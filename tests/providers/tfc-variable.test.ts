@@ -186,6 +186,14 @@ describe("tfc:Variable provider", () => {
     );
   });
 
+  it("read without workspaceId (an import without it) says which input to set", async () => {
+    const err = await rejection(p.read("var-1", { key: "K" } as VariableInputs));
+    assert.match(
+      err.message,
+      /cannot read variable var-1 without its workspaceId; import it with the workspaceId input set/,
+    );
+  });
+
   it("a 422 on update names the field and never the value", async () => {
     const { id, outs, inputs } = await created({ sensitive: true, value: SECRET_VALUE });
     double.seed("vars", wsId, { key: "TAKEN", category: "env", value: "x", sensitive: false });

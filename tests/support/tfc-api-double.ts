@@ -28,6 +28,8 @@ export interface Fault {
   readonly retryAfter?: string;
   /** Wait this long before answering (handled normally unless `status` is set too). */
   readonly delayMs?: number;
+  /** Answer with this body instead of the default error document (e.g. a malformed success). */
+  readonly body?: unknown;
 }
 
 type Attrs = Record<string, unknown>;
@@ -141,16 +143,8 @@ export class TfcApiDouble {
         if (fault.retryAfter !== undefined) headers["Retry-After"] = fault.retryAfter;
         if (res.destroyed) return;
         res.writeHead(fault.status, headers);
-        res.end(
-          JSON.stringify({
-            errors: [
-              {
-                status: String(fault.status),
-                title: fault.status === 429 ? "Too many requests" : "internal error",
-              },
-            ],
-          }),
-        );
+        const title = fault.status === 429 ? "Too many requests" : "internal error";
+        res.end(JSON.stringify(fault.body ?? { errors: [{ status: String(fault.status), title }] }));
         return;
       }
       if (res.destroyed) return;
