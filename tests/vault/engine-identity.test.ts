@@ -1,0 +1,119 @@
+import { strict as assert } from "node:assert";
+import { installMocks, isSecretInput, plain, recorder, settled } from "../support/pulumi-mocks";
+import { VaultAwsEngine } from "../../components/vault-aws-engine";
+import { vaultAwsEngineArgs } from "../../components/vault-side-args";
+import { engineIdentityPolicy, type EngineRoleNeeds } from "../../components/engine-iam-policy";
+import { vaultSide } from "./fixtures";
+
+interface Statement {
+  Sid: string;
+  Action: string[];
+  Resource: string[];
+  Condition?: unknown;
+}
+const statements = (json: string) => (JSON.parse(json) as { Statement: Statement[] }).Statement;
+
+const MANAGED_SECRET = "managed-identity-secret";
+const IAM_USER: EngineRoleNeeds = {
+  credentialType: "iam_user",
+  userPath: "/",
+  tagsUsers: false,
+  roleArns: [],
+};
+
+describe("engine identity policy (what a Pulumi-managed engine identity may do)", () => {
+  it("lets iam_user roles manage only users named vault-* under their path", () => {
+    const s = statements(engineIdentityPolicy([{ ...IAM_USER, userPath: "/tfc/" }], "aws", "123456789012"));
+    assert.deepEqual(
+      s.map((x) => x.Resource),
+      [["arn:aws:iam::123456789012:user/tfc/vault-*"], ["arn:aws:iam::123456789012:user/tfc/vault-*"]],
+    );
+    assert.deepEqual(s[0]!.Action, ["iam:CreateUser"]);
+    assert.ok(s[1]!.Action.includes("iam:DeleteUser") && s[1]!.Action.includes("iam:CreateAccessKey"));
+    assert.ok(!s.flatMap((x) => x.Action).some((a) => a.includes("*") || a === "iam:CreatePolicy"));
+  });
+
+  it("only creates users that carry the permissions boundary, when one is set", () => {
+    const boundary = "arn:aws:iam::123456789012:policy/tfc-boundary";
+    const s = statements(
+      engineIdentityPolicy([{ ...IAM_USER, permissionsBoundaryArn: boundary }], "aws", "123456789012"),
+    );
+    assert.deepEqual(s[0]!.Condition, { StringEquals: { "iam:PermissionsBoundary": boundary } });
+    assert.deepEqual(s[0]!.Action, ["iam:CreateUser", "iam:PutUserPermissionsBoundary"]);
+  });
+
+  it("adds iam:TagUser only when users are tagged", () => {
+    const s = statements(engineIdentityPolicy([{ ...IAM_USER, tagsUsers: true }], "aws", "123456789012"));
+    assert.deepEqual(s[0]!.Action, ["iam:CreateUser", "iam:TagUser"]);
+  });
+
+  it("lets assumed_role roles assume exactly their role ARNs", () => {
+    const arns = ["arn:aws:iam::123456789012:role/deployer"];
+    const s = statements(
+      engineIdentityPolicy(
+        [{ ...IAM_USER, credentialType: "assumed_role", roleArns: arns }],
+        "aws-us-gov",
+        "1",
+      ),
+    );
+    assert.deepEqual(s, [
+      { Sid: "AssumeRoles0", Effect: "Allow", Action: ["sts:AssumeRole"], Resource: arns },
+    ]);
+  });
+
+  it("refuses credential types that would inherit the engine's own permissions", () => {
+    for (const type of ["federation_token", "session_token"] as const) {
+      assert.throws(
+        () => engineIdentityPolicy([{ ...IAM_USER, credentialType: type }], "aws", "1"),
+        /cannot serve/,
+      );
+    }
+    assert.throws(
+      () => engineIdentityPolicy([{ ...IAM_USER, credentialType: "assumed_role" }], "aws", "1"),
+      /needs at least one role ARN/,
+    );
+  });
+});
+
+describe("VaultAwsEngine with a Pulumi-managed engine identity", () => {
+  before(async () => {
+    await installMocks();
+    recorder.invokes.set("aws:index/getPartition:getPartition", () => ({
+      partition: "aws",
+      dnsSuffix: "amazonaws.com",
+    }));
+    recorder.invokes.set("aws:index/getCallerIdentity:getCallerIdentity", () => ({
+      accountId: "123456789012",
+      arn: "arn:aws:iam::123456789012:user/admin",
+      userId: "AIDA",
+    }));
+    // AWS names the user; the mock answers with the resource name.
+    recorder.outputs.set("aws:iam/user:User", (args) => ({ name: args.name }));
+    recorder.outputs.set("aws:iam/accessKey:AccessKey", () => ({ secret: MANAGED_SECRET }));
+  });
+  beforeEach(() => recorder.reset());
+
+  it("creates the user, its least-privilege policy and key, and configures the backend with that key as a secret", async () => {
+    new VaultAwsEngine(
+      "eng",
+      vaultAwsEngineArgs(vaultSide({ manageEngineIdentity: true, planUserPath: "/tfc/" })),
+    );
+    for (let i = 0; i < 4; i++) await settled();
+    const user = recorder.one("aws:iam/user:User", "eng-identity-user");
+    assert.equal(user.inputs.path, "/tfc-jit-aws/");
+    const policy = recorder.one("aws:iam/userPolicy:UserPolicy", "eng-identity-policy");
+    assert.equal(policy.inputs.user, "eng-identity-user");
+    const resources = statements(policy.inputs.policy as string).flatMap((s) => s.Resource);
+    assert.deepEqual([...new Set(resources)].sort(), [
+      "arn:aws:iam::123456789012:user/tfc/vault-*",
+      "arn:aws:iam::123456789012:user/vault-*",
+    ]);
+    recorder.one("aws:iam/accessKey:AccessKey", "eng-identity-key");
+    const backend = recorder.one("vault:aws/secretBackend:SecretBackend", "eng-backend");
+    assert.equal(isSecretInput(backend.inputs.accessKey), true);
+    assert.equal(isSecretInput(backend.inputs.secretKey), true);
+    // The key id itself is not asserted: tests/support/pulumi-mocks.ts answers every resource
+    // with an empty (unknown) id, so the backend's accessKey arrives as an unknown secret.
+    assert.equal(plain(backend.inputs.secretKey), MANAGED_SECRET);
+  });
+});
