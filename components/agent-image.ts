@@ -1,0 +1,135 @@
+/**
+ * AgentImage: the tfc-agent image with our hooks (hooks/Dockerfile), built and pushed with
+ * docker.Image to a private ECR repository it creates (immutable tags, scan on push) or to a
+ * registry from config; or an image built elsewhere, taken by digest. Consumers get `repoDigest`
+ * (`<repository>@sha256:...`), never a tag, so agents run exactly the image that was pushed.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import * as docker from "@pulumi/docker";
+import * as path from "node:path";
+import { DOCKERFILE, contentTag } from "./agent-image-context";
+
+/** Where the image goes. */
+export type AgentImageTarget =
+  /** A private ECR repository created here. */
+  | { readonly kind: "ecr"; readonly repositoryName: pulumi.Input<string> }
+  /** A registry the user brings; the password stays secret. */
+  | {
+      readonly kind: "registry";
+      readonly server: pulumi.Input<string>;
+      /** Full repository name without tag, e.g. `ghcr.io/acme/tfc-agent`. */
+      readonly repository: pulumi.Input<string>;
+      readonly username: pulumi.Input<string>;
+      readonly password: pulumi.Input<string>;
+    }
+  /** Built elsewhere: `<repository>@sha256:<hex>`. Nothing is built or pushed. */
+  | { readonly kind: "prebuilt"; readonly repoDigest: pulumi.Input<string> };
+
+export interface AgentImageArgs {
+  readonly target: AgentImageTarget;
+  /** hashicorp/tfc-agent version of the base image (x.y.z, >= 1.17.1). */
+  readonly tfcAgentVersion: string;
+  /** Optional `sha256:<hex>` of the base image. */
+  readonly tfcAgentDigest?: string;
+  /** Build platform, e.g. `linux/amd64` (default) or `linux/arm64`. */
+  readonly platform?: string;
+  /** Repository root: the build context (hooks/Dockerfile builds from the root lockfile). */
+  readonly contextDir: string;
+}
+
+/** Registry credentials a runtime needs to pull the image (password secret). */
+export interface RegistryAuth {
+  readonly address: pulumi.Output<string>;
+  readonly username: pulumi.Output<string>;
+  readonly password: pulumi.Output<string>;
+}
+
+/** The build arguments hooks/Dockerfile declares; node's version is pinned in the Dockerfile. */
+export function imageBuildArgs(args: AgentImageArgs): Record<string, string> {
+  return {
+    TFC_AGENT_VERSION: args.tfcAgentVersion,
+    TFC_AGENT_DIGEST: args.tfcAgentDigest ?? "",
+  };
+}
+
+export class AgentImage extends pulumi.ComponentResource {
+  /** `<repository>@sha256:<hex>`: what agents run. */
+  public readonly repoDigest: pulumi.Output<string>;
+  /** Credentials to pull the image, when it lives in a private registry we push to. */
+  public readonly registryAuth?: RegistryAuth;
+  /** The private ECR repository's ARN (ECR target only), for pull permissions. */
+  public readonly repositoryArn?: pulumi.Output<string>;
+
+  constructor(name: string, args: AgentImageArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("tfc-jit-aws:agent:AgentImage", name, {}, opts);
+    const target = args.target;
+
+    if (target.kind === "prebuilt") {
+      this.repoDigest = pulumi.output(target.repoDigest);
+    } else {
+      const platform = args.platform ?? "linux/amd64";
+      const buildArgs = imageBuildArgs(args);
+      const tag = contentTag(args.contextDir, { ...buildArgs, PLATFORM: platform });
+
+      let repository: pulumi.Output<string>;
+      let auth: RegistryAuth;
+      if (target.kind === "ecr") {
+        const repo = new aws.ecr.Repository(
+          `${name}-repo`,
+          {
+            name: target.repositoryName,
+            // A tag, once pushed, always names the same image; the content tag changes with content.
+            imageTagMutability: "IMMUTABLE",
+            imageScanningConfiguration: { scanOnPush: true },
+            encryptionConfigurations: [{ encryptionType: "AES256" }],
+          },
+          { parent: this },
+        );
+        const token = aws.ecr.getAuthorizationTokenOutput({ registryId: repo.registryId }, { parent: this });
+        repository = repo.repositoryUrl;
+        auth = {
+          // The registry host of the repository URL (`<account>.dkr.ecr.<region>.amazonaws.com`).
+          address: repo.repositoryUrl.apply((url) => url.split("/")[0]),
+          username: token.userName,
+          password: pulumi.secret(token.password),
+        };
+        this.repositoryArn = repo.arn;
+      } else {
+        repository = pulumi.output(target.repository);
+        auth = {
+          address: pulumi.output(target.server),
+          username: pulumi.output(target.username),
+          password: pulumi.secret(target.password),
+        };
+      }
+
+      const image = new docker.Image(
+        `${name}-image`,
+        {
+          imageName: pulumi.interpolate`${repository}:${tag}`,
+          build: {
+            context: args.contextDir,
+            dockerfile: path.posix.join(args.contextDir, DOCKERFILE),
+            platform,
+            args: buildArgs,
+          },
+          registry: { server: auth.address, username: auth.username, password: auth.password },
+        },
+        { parent: this },
+      );
+      this.repoDigest = image.repoDigest.apply((digest) => {
+        // A local-only image id would mean nothing was pushed: refuse rather than run a tag.
+        if (!/@sha256:[a-f0-9]{64}$/.test(digest)) {
+          throw new Error(
+            `AgentImage ${name}: the pushed image has no repository digest (got "${digest}"); check that the push to the registry succeeded`,
+          );
+        }
+        return digest;
+      });
+      this.registryAuth = auth;
+    }
+
+    this.registerOutputs({ repoDigest: this.repoDigest });
+  }
+}

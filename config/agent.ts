@@ -1,0 +1,342 @@
+/**
+ * The agent image, the agent pool and the agents' runtime: stack configuration read once,
+ * validated without Pulumi, returned as plain typed values for AgentImage and AgentPool. Every
+ * problem names the key and the fix and is collected on the reader (nothing is created from a
+ * bad stack file).
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { ConfigReader } from "./reader";
+
+/** The oldest agent whose per-hook timeouts (set in the image) are honoured. */
+export const MIN_TFC_AGENT_VERSION = "1.17.1";
+export const DEFAULT_TFC_AGENT_VERSION = "1.22.5";
+export const PLATFORMS = ["linux/amd64", "linux/arm64"] as const;
+export type Platform = (typeof PLATFORMS)[number];
+export const RUNTIMES = ["ecs", "docker"] as const;
+export type AgentRuntimeKind = (typeof RUNTIMES)[number];
+/** trace/debug agent logs may contain secrets: not offered. */
+export const AGENT_LOG_LEVELS = ["info", "warn", "error"] as const;
+export type AgentLogLevel = (typeof AGENT_LOG_LEVELS)[number];
+
+/** A registry the user brings instead of the private ECR repository. */
+export interface ExternalRegistry {
+  /** Registry host, e.g. `ghcr.io`. */
+  readonly server: string;
+  /** Full repository name without tag, starting with the server, e.g. `ghcr.io/acme/tfc-agent`. */
+  readonly repository: string;
+  readonly username: string;
+  /** Secret. */
+  readonly password: pulumi.Output<string>;
+}
+
+export type ImageSource =
+  /** Build and push to a private ECR repository the program creates. */
+  | { readonly kind: "ecr"; readonly repositoryName: string }
+  /** Build and push to a registry given in config. */
+  | { readonly kind: "registry"; readonly registry: ExternalRegistry }
+  /** Use an image built elsewhere, by digest (no Docker daemon needed, e.g. Pulumi Deployments). */
+  | { readonly kind: "prebuilt"; readonly repoDigest: string };
+
+export interface ImageSettings {
+  readonly source: ImageSource;
+  readonly tfcAgentVersion: string;
+  /** `sha256:<hex>` of the agent base image, or undefined (pinned by version only). */
+  readonly tfcAgentDigest?: string;
+  readonly platform: Platform;
+}
+
+export interface EcsNetworkSettings {
+  /** Existing VPC and subnets, or undefined: the program creates a small VPC. */
+  readonly existing?: { readonly vpcId: string; readonly subnetIds: string[] };
+  /** CIDR of the VPC the program creates. */
+  readonly vpcCidr: string;
+  /** Public IP on the task ENI (needed in public subnets without NAT, as in the created VPC). */
+  readonly assignPublicIp: boolean;
+  /** Where agents may connect (HCP Terraform, Vault, registries, provider downloads). */
+  readonly egressCidrs: string[];
+}
+
+export interface EcsSettings {
+  readonly cpu: number;
+  readonly memory: number;
+  readonly logRetentionDays: number;
+  readonly network: EcsNetworkSettings;
+  /** CPU target tracking between desiredCount and maxCount; undefined = fixed count. */
+  readonly scaling?: { readonly maxCount: number; readonly cpuTargetPercent: number };
+}
+
+export interface AgentSettings {
+  readonly image: ImageSettings;
+  readonly pool: { readonly name: string; readonly organizationScoped: boolean };
+  readonly runtime: AgentRuntimeKind;
+  /** How many agents run (ECS desired count / Docker containers). */
+  readonly count: number;
+  readonly logLevel: AgentLogLevel;
+  readonly ecs: EcsSettings;
+  /** Docker host for the `docker` runtime (`unix://...`, `tcp://...`, `ssh://...`); undefined = local default. */
+  readonly dockerHost?: string;
+}
+
+const SEMVER = /^(\d+)\.(\d+)\.(\d+)$/;
+const SHA256 = /^sha256:[a-f0-9]{64}$/;
+const REPO_DIGEST = /^[a-z0-9][a-z0-9._\-/:]*@sha256:[a-f0-9]{64}$/;
+const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d|[12]\d|3[0-2])$/;
+const POOL_NAME = /^[A-Za-z0-9][A-Za-z0-9 _.-]{0,89}$/;
+const ECR_NAME = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/;
+
+/** Whether `version` (x.y.z) is at least `minimum` (x.y.z). */
+export function versionAtLeast(version: string, minimum: string): boolean {
+  const a = SEMVER.exec(version);
+  const b = SEMVER.exec(minimum);
+  if (!a || !b) return false;
+  for (let i = 1; i <= 3; i++) {
+    const d = Number(a[i]) - Number(b[i]);
+    if (d !== 0) return d > 0;
+  }
+  return true;
+}
+
+export function isCidr(value: string): boolean {
+  const m = CIDR.exec(value);
+  return m !== null && m.slice(1, 5).every((o) => Number(o) <= 255);
+}
+
+function readImage(r: ConfigReader): ImageSettings {
+  const version = r.string("tfcAgentVersion", DEFAULT_TFC_AGENT_VERSION);
+  if (version === "latest" || !SEMVER.test(version)) {
+    r.fail(
+      "tfcAgentVersion",
+      `"${version}" is not an exact x.y.z version (a moving tag would change the agent under the pinned hooks)`,
+      `pulumi config set ${r.fullKey("tfcAgentVersion")} ${DEFAULT_TFC_AGENT_VERSION}`,
+    );
+  } else if (!versionAtLeast(version, MIN_TFC_AGENT_VERSION)) {
+    r.fail(
+      "tfcAgentVersion",
+      `${version} is older than ${MIN_TFC_AGENT_VERSION}, which ignores the per-hook timeouts the image sets`,
+      `pulumi config set ${r.fullKey("tfcAgentVersion")} ${DEFAULT_TFC_AGENT_VERSION}`,
+    );
+  }
+  const digest = r.optionalString("tfcAgentDigest");
+  if (digest !== undefined && !SHA256.test(digest)) {
+    r.fail(
+      "tfcAgentDigest",
+      `"${digest}" is not an image digest (sha256: and 64 lower-case hex digits)`,
+      `pulumi config set ${r.fullKey("tfcAgentDigest")} sha256:<digest of hashicorp/tfc-agent:${version}>, or remove it`,
+    );
+  }
+  const platform = r.oneOf("imagePlatform", PLATFORMS, "linux/amd64");
+
+  const prebuilt = r.optionalString("agentImage");
+  const registryKeys = ["imageRegistryServer", "imageRepository", "imageRegistryUsername"] as const;
+  const registryValues = registryKeys.map((k) => r.optionalString(k));
+  const password = r.optionalSecret("imageRegistryPassword");
+  const anyRegistry = registryValues.some((v) => v !== undefined) || password !== undefined;
+
+  let source: ImageSource;
+  if (prebuilt !== undefined) {
+    if (!REPO_DIGEST.test(prebuilt)) {
+      r.fail(
+        "agentImage",
+        `"${prebuilt}" is not an image reference by digest (<repository>@sha256:<64 hex>); tags are mutable`,
+        `pulumi config set ${r.fullKey("agentImage")} <repository>@sha256:<digest>, or remove it to build the image`,
+      );
+    }
+    if (anyRegistry) {
+      r.fail(
+        "agentImage",
+        "is set together with imageRegistry* keys, but a pre-built image is not pushed anywhere",
+        `remove ${r.fullKey("agentImage")} to build and push, or remove the imageRegistry* keys`,
+      );
+    }
+    source = { kind: "prebuilt", repoDigest: prebuilt };
+  } else if (anyRegistry) {
+    registryKeys.forEach((k, i) => {
+      if (registryValues[i] === undefined) {
+        r.fail(
+          k,
+          "is not set, but an external registry needs its server, repository, username and password",
+          `pulumi config set ${r.fullKey(k)} <value>, or remove the other imageRegistry* keys to use a private ECR repository`,
+        );
+      }
+    });
+    if (password === undefined) {
+      r.fail(
+        "imageRegistryPassword",
+        "is not set, but an external registry needs its server, repository, username and password",
+        `pulumi config set --secret ${r.fullKey("imageRegistryPassword")} <token>`,
+      );
+    }
+    const [server = "", repository = "", username = ""] = registryValues;
+    if (server !== "" && repository !== "" && !repository.startsWith(`${server}/`)) {
+      r.fail(
+        "imageRepository",
+        `"${repository}" is not in the registry ${server}`,
+        `pulumi config set ${r.fullKey("imageRepository")} ${server}/<owner>/<name>`,
+      );
+    }
+    if (/[:@]/.test(repository.slice(server.length + 1))) {
+      r.fail(
+        "imageRepository",
+        "must not carry a tag or digest (the program tags each build by content)",
+        `pulumi config set ${r.fullKey("imageRepository")} ${server || "<server>"}/<owner>/<name>`,
+      );
+    }
+    source = {
+      kind: "registry",
+      registry: { server, repository, username, password: password as pulumi.Output<string> },
+    };
+  } else {
+    const repositoryName = r.string("ecrRepositoryName", "tfc-jit-aws/tfc-agent");
+    if (!ECR_NAME.test(repositoryName)) {
+      r.fail(
+        "ecrRepositoryName",
+        `"${repositoryName}" is not an ECR repository name (lower-case letters, digits, ., _, -, /)`,
+        `pulumi config set ${r.fullKey("ecrRepositoryName")} tfc-jit-aws/tfc-agent`,
+      );
+    }
+    source = { kind: "ecr", repositoryName };
+  }
+  return {
+    source,
+    tfcAgentVersion: version,
+    ...(digest !== undefined ? { tfcAgentDigest: digest } : {}),
+    platform,
+  };
+}
+
+function readNetwork(r: ConfigReader): EcsNetworkSettings {
+  const vpcId = r.optionalString("agentVpcId");
+  const subnetIds = r.stringList("agentSubnetIds", []);
+  if (vpcId !== undefined && !/^vpc-[a-f0-9]+$/.test(vpcId)) {
+    r.fail(
+      "agentVpcId",
+      `"${vpcId}" is not a VPC id`,
+      `pulumi config set ${r.fullKey("agentVpcId")} vpc-0123abcd`,
+    );
+  }
+  const badSubnet = subnetIds.find((s) => !/^subnet-[a-f0-9]+$/.test(s));
+  if (badSubnet !== undefined) {
+    r.fail(
+      "agentSubnetIds",
+      `"${badSubnet}" is not a subnet id`,
+      `edit ${r.fullKey("agentSubnetIds")} in Pulumi.<stack>.yaml`,
+    );
+  }
+  if ((vpcId === undefined) !== (subnetIds.length === 0)) {
+    const missing = vpcId === undefined ? "agentVpcId" : "agentSubnetIds";
+    r.fail(
+      missing,
+      "is not set, but an existing network needs both the VPC and its subnets",
+      `set ${r.fullKey(missing)}, or remove ${r.fullKey(missing === "agentVpcId" ? "agentSubnetIds" : "agentVpcId")} to let the program create a small VPC`,
+    );
+  }
+  const vpcCidr = r.string("agentVpcCidr", "10.42.0.0/16");
+  if (!isCidr(vpcCidr) || Number(vpcCidr.split("/")[1]) > 24) {
+    r.fail(
+      "agentVpcCidr",
+      `"${vpcCidr}" is not an IPv4 CIDR of /24 or larger`,
+      `pulumi config set ${r.fullKey("agentVpcCidr")} 10.42.0.0/16`,
+    );
+  }
+  const egressCidrs = r.stringList("agentEgressCidrs", ["0.0.0.0/0"]);
+  const badCidr = egressCidrs.find((c) => !isCidr(c));
+  if (badCidr !== undefined || egressCidrs.length === 0) {
+    r.fail(
+      "agentEgressCidrs",
+      badCidr !== undefined ? `"${badCidr}" is not an IPv4 CIDR` : "is empty, so agents could reach nothing",
+      `edit ${r.fullKey("agentEgressCidrs")} in Pulumi.<stack>.yaml (a YAML list, e.g. [0.0.0.0/0])`,
+    );
+  }
+  // The created VPC has public subnets and no NAT: tasks need a public IP to reach out.
+  const assignPublicIp = r.boolean("agentAssignPublicIp", vpcId === undefined);
+  return {
+    ...(vpcId !== undefined && subnetIds.length > 0 ? { existing: { vpcId, subnetIds } } : {}),
+    vpcCidr,
+    assignPublicIp,
+    egressCidrs,
+  };
+}
+
+/** Fargate's valid CPU units and the memory range (MiB) each allows. */
+const FARGATE_MEMORY: Readonly<Record<number, [number, number]>> = {
+  256: [512, 2048],
+  512: [1024, 4096],
+  1024: [2048, 8192],
+  2048: [4096, 16384],
+  4096: [8192, 30720],
+};
+
+function readEcs(r: ConfigReader, count: number): EcsSettings {
+  const cpu = r.integer("agentCpu", 1024, { min: 256, max: 4096 });
+  const memory = r.integer("agentMemory", 2048, { min: 512, max: 30720 });
+  const range = FARGATE_MEMORY[cpu];
+  if (range === undefined) {
+    r.fail(
+      "agentCpu",
+      `${cpu} is not a Fargate CPU size (256, 512, 1024, 2048, 4096)`,
+      `pulumi config set ${r.fullKey("agentCpu")} 1024`,
+    );
+  } else if (memory < range[0] || memory > range[1] || (memory % 1024 !== 0 && memory !== 512)) {
+    r.fail(
+      "agentMemory",
+      `${memory} MiB does not fit Fargate CPU ${cpu} (${range[0]} to ${range[1]} MiB, whole GiB)`,
+      `pulumi config set ${r.fullKey("agentMemory")} ${range[0]}`,
+    );
+  }
+  const logRetentionDays = r.integer("agentLogRetentionDays", 30, { min: 1, max: 3653 });
+  const maxRaw = r.optionalString("agentMaxCount");
+  const maxCount = r.integer("agentMaxCount", count, { min: 1, max: 100 });
+  const cpuTargetPercent = r.integer("agentScaleCpuPercent", 70, { min: 10, max: 95 });
+  if (maxRaw !== undefined && maxCount < count) {
+    r.fail(
+      "agentMaxCount",
+      `(${maxCount}) is below agentCount (${count})`,
+      `pulumi config set ${r.fullKey("agentMaxCount")} ${count * 2}, or remove it for a fixed count`,
+    );
+  }
+  return {
+    cpu,
+    memory,
+    logRetentionDays,
+    network: readNetwork(r),
+    ...(maxRaw !== undefined && maxCount > count ? { scaling: { maxCount, cpuTargetPercent } } : {}),
+  };
+}
+
+/**
+ * Reads and validates the agent keys. Problems are recorded on `r`; call `r.throwIfInvalid()`
+ * after all reads (this function does not throw by itself).
+ */
+export function readAgentSettings(r: ConfigReader): AgentSettings {
+  const image = readImage(r);
+  const name = r.string("agentPoolName", "tfc-jit-aws");
+  if (!POOL_NAME.test(name)) {
+    r.fail(
+      "agentPoolName",
+      `"${name}" must be 1 to 90 letters, digits, space, _, . or -`,
+      `pulumi config set ${r.fullKey("agentPoolName")} tfc-jit-aws`,
+    );
+  }
+  const organizationScoped = r.boolean("agentPoolOrganizationScoped", true);
+  const runtime = r.oneOf("agentRuntime", RUNTIMES, "ecs");
+  const count = r.integer("agentCount", 2, { min: 1, max: 100 });
+  const logLevel = r.oneOf("agentLogLevel", AGENT_LOG_LEVELS, "info");
+  const ecs = readEcs(r, count);
+  const dockerHost = r.optionalString("dockerHost");
+  if (dockerHost !== undefined && !/^(unix|tcp|ssh|npipe):\/\/\S+$/.test(dockerHost)) {
+    r.fail(
+      "dockerHost",
+      `"${dockerHost}" is not a Docker host address (unix://, tcp:// or ssh://)`,
+      `pulumi config set ${r.fullKey("dockerHost")} ssh://user@docker-host`,
+    );
+  }
+  return {
+    image,
+    pool: { name, organizationScoped },
+    runtime,
+    count,
+    logLevel,
+    ecs,
+    ...(dockerHost !== undefined ? { dockerHost } : {}),
+  };
+}
