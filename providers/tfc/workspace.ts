@@ -131,7 +131,12 @@ export function workspaceFailures(news: Partial<WorkspaceInputs>): pulumi.dynami
   return failures;
 }
 
-export function workspaceBody(inputs: WorkspaceInputs): unknown {
+/**
+ * `leavingAgent`: the stored workspace is in agent mode and the new one is not. Only then is the
+ * pool cleared explicitly with null. UNCONFIRMED whether the API clears it by itself on a mode
+ * change; sending null works either way, and a create never sends it.
+ */
+export function workspaceBody(inputs: WorkspaceInputs, leavingAgent = false): unknown {
   const vcs = inputs.vcsRepo;
   return {
     data: {
@@ -140,9 +145,8 @@ export function workspaceBody(inputs: WorkspaceInputs): unknown {
         name: inputs.name,
         description: inputs.description,
         "execution-mode": inputs.executionMode,
-        // Outside agent mode the pool is cleared explicitly (null): a workspace leaving agent mode
-        // would otherwise keep its pool, and the API refuses a pool without agent mode.
-        "agent-pool-id": inputs.executionMode === "agent" ? inputs.agentPoolId : null,
+        "agent-pool-id":
+          inputs.executionMode === "agent" ? inputs.agentPoolId : leavingAgent ? null : undefined,
         "terraform-version": inputs.terraformVersion,
         "working-directory": inputs.workingDirectory,
         "auto-apply": inputs.autoApply,
@@ -295,12 +299,12 @@ export const workspaceProvider: TfcProvider<WorkspaceInputs, WorkspaceState> = {
     }
   },
 
-  async update(id, _olds, news) {
+  async update(id, olds, news) {
     const conn = connectionFor(this.settings);
     const res = await apiRequest(conn, {
       method: "PATCH",
       path: `/workspaces/${encodeURIComponent(id)}`,
-      body: workspaceBody(news),
+      body: workspaceBody(news, olds.executionMode === "agent" && news.executionMode !== "agent"),
       subject: subject(news.name),
     });
     const live = workspaceFromApi(conn, dataOf(res, subject(news.name)), news);

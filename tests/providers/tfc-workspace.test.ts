@@ -132,6 +132,8 @@ describe("tfc:Workspace provider", () => {
       name: "plain",
       executionMode: "remote",
     });
+    const posted = double.requests("POST")[0].body as { data: { attributes: Record<string, unknown> } };
+    assert.ok(!("agent-pool-id" in posted.data.attributes), "a create outside agent mode sends no pool");
     double.log.length = 0;
     const read = await p.read(id, outs);
     assert.deepEqual(
@@ -179,6 +181,7 @@ describe("tfc:Workspace provider", () => {
     const attrs = (req.body as { data: { attributes: Record<string, unknown> } }).data.attributes;
     assert.equal(attrs.name, "demo-2");
     assert.equal(attrs["auto-apply"], false);
+    assert.equal(attrs["agent-pool-id"], poolId, "staying in agent mode keeps the pool");
     assert.deepEqual(attrs["vcs-repo"], {
       identifier: "acme/infra",
       "oauth-token-id": "ot-1",
