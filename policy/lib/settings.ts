@@ -8,7 +8,7 @@ export function settingsOf<T extends object>(args: { getConfig<C extends object>
   const merged = { ...defaults };
   for (const key of Object.keys(defaults) as (keyof T)[]) {
     const value = given[key];
-    if (value !== undefined && value !== null) merged[key] = value as T[keyof T];
+    if (value !== undefined && value !== null) merged[key] = value;
   }
   return merged;
 }

@@ -12,7 +12,7 @@ import { TYPES } from "../lib/resource-types";
 import { text } from "../lib/values";
 import { pathGrants } from "../lib/vault-policy-paths";
 
-const SCOPED_REVOKE = /^sys\/leases\/revoke\/[A-Za-z0-9_.@\/-]+\/(creds|sts)\/[A-Za-z0-9_.@-]+\/\*$/;
+const SCOPED_REVOKE = /^sys\/leases\/revoke\/[A-Za-z0-9_.@/-]+\/(creds|sts)\/[A-Za-z0-9_.@-]+\/\*$/;
 const GLOB = /[*+]/;
 const FORBIDDEN_CAPABILITIES = ["sudo", "root"];
 

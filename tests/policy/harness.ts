@@ -80,6 +80,8 @@ export async function stackViolations(
       },
       dependencies: [],
       propertyDependencies: {},
+      isType: () => false,
+      asType: () => undefined,
     });
   }
   for (const r of resources) {

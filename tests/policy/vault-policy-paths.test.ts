@@ -1,0 +1,92 @@
+import * as assert from "node:assert/strict";
+import { vaultPolicyScopedPaths } from "../../policy/policies/vault-policy-scoped-paths";
+import { pathGrants } from "../../policy/lib/vault-policy-paths";
+import { renderPhasePolicy } from "../../components/vault-policy";
+import { planVaultPolicy } from "./fixtures";
+import { mutate, violations } from "./harness";
+
+const hcl = (...stanzas: [string, string[]][]) =>
+  stanzas
+    .map(([p, caps]) => `path "${p}" {\n  capabilities = [${caps.map((c) => `"${c}"`).join(", ")}]\n}`)
+    .join("\n");
+const withPolicy = (policy: string) => mutate(planVaultPolicy, { policy });
+
+describe("policy vault-policy-scoped-paths", () => {
+  it("passes the phase policy the program renders, for every credential type", async () => {
+    for (const type of ["iam_user", "assumed_role", "federation_token", "session_token"] as const) {
+      const policy = withPolicy(renderPhasePolicy("aws", "tfc-apply", type, "apply"));
+      assert.deepEqual(await violations(vaultPolicyScopedPaths, policy), [], type);
+    }
+  });
+  it("passes the same policy written as JSON", async () => {
+    const json = JSON.stringify({
+      path: {
+        "aws/creds/tfc-plan": { capabilities: ["read"] },
+        "sys/leases/revoke/aws/creds/tfc-plan/*": { capabilities: ["update"] },
+      },
+    });
+    assert.deepEqual(await violations(vaultPolicyScopedPaths, withPolicy(json)), []);
+  });
+  it("refuses sys/*", async () => {
+    const found = await violations(vaultPolicyScopedPaths, withPolicy(hcl(["sys/*", ["update"]])));
+    assert.deepEqual(found, [
+      'Vault policy engine-plan-policy grants path "sys/*", which reaches sys/, Vault\'s system backend',
+    ]);
+  });
+  it("refuses a mount-wide glob", async () => {
+    const found = await violations(vaultPolicyScopedPaths, withPolicy(hcl(["aws/*", ["read"]])));
+    assert.deepEqual(found, [
+      'Vault policy engine-plan-policy grants path "aws/*", which is a glob (name the phase\'s own credentials path literally)',
+    ]);
+  });
+  it("refuses a glob over every role's credentials", async () => {
+    const found = await violations(vaultPolicyScopedPaths, withPolicy(hcl(["aws/creds/*", ["read"]])));
+    assert.match(found.join("\n"), /"aws\/creds\/\*", which is a glob/);
+  });
+  it("refuses the + segment wildcard", async () => {
+    const found = await violations(vaultPolicyScopedPaths, withPolicy(hcl(["aws/creds/+", ["read"]])));
+    assert.match(found.join("\n"), /"aws\/creds\/\+", which is a glob/);
+  });
+  it("refuses the bare revoke endpoint (lease id in the body: anyone's lease)", async () => {
+    const found = await violations(
+      vaultPolicyScopedPaths,
+      withPolicy(hcl(["sys/leases/revoke", ["update"]])),
+    );
+    assert.match(found.join("\n"), /"sys\/leases\/revoke", which revokes leases beyond one role's own/);
+  });
+  it("refuses a revoke prefix wider than one role", async () => {
+    for (const path of [
+      "sys/leases/revoke/*",
+      "sys/leases/revoke/aws/*",
+      "sys/leases/revoke/aws/creds/*/*",
+    ]) {
+      const found = await violations(vaultPolicyScopedPaths, withPolicy(hcl([path, ["update"]])));
+      assert.match(found.join("\n"), /revokes leases beyond one role's own/, path);
+    }
+  });
+  it("refuses sudo", async () => {
+    const found = await violations(
+      vaultPolicyScopedPaths,
+      withPolicy(hcl(["aws/creds/tfc-plan", ["read", "sudo"]])),
+    );
+    assert.deepEqual(found, [
+      'Vault policy engine-plan-policy grants sudo on "aws/creds/tfc-plan": runs need read and update only',
+    ]);
+  });
+  it("refuses policy text it cannot read (fails closed)", async () => {
+    const nested =
+      'path "aws/creds/tfc-plan" {\n  capabilities = ["read"]\n  allowed_parameters = { "ttl" = [] }\n}';
+    for (const text of ["", "not a policy", nested]) {
+      const found = await violations(vaultPolicyScopedPaths, withPolicy(text));
+      assert.match(found.join("\n"), /cannot be read as path stanzas/, JSON.stringify(text));
+    }
+  });
+});
+
+describe("Vault policy reader", () => {
+  it("reads paths and capabilities, skipping comments", () => {
+    assert.deepEqual(pathGrants('# c\npath "a/b" {\n capabilities = ["read", "list"]\n}\n'), [
+      { path: "a/b", capabilities: ["read", "list"] },
+    ]);
+  });
+});
