@@ -167,7 +167,7 @@ function readPhase(
   const userPathRaw = r.optionalString(k("UserPath"));
   const boundary = r.optionalString(k("PermissionsBoundaryArn"));
   const tokenTtl = r.integer(k("TokenTtlSeconds"), DEFAULT_TOKEN_TTL[phase], { min: 60, max: 86400 });
-  const stsTtlRaw = r.optionalString(k("StsTtlSeconds"));
+  // Read for every type (Pulumi.yaml gives it a default); only STS types use it.
   const stsTtl = r.integer(k("StsTtlSeconds"), DEFAULT_STS_TTL[phase], { min: 900, max: 43200 });
 
   // Policy document: the type decides whether one may be sent at all.
@@ -243,13 +243,6 @@ function readPhase(
       k("PermissionsBoundaryArn"),
       `"${boundary}" is not a policy ARN`,
       `pulumi config set ${r.fullKey(k("PermissionsBoundaryArn"))} arn:aws:iam::123456789012:policy/tfc-boundary`,
-    );
-  }
-  if (!isStsType(type) && stsTtlRaw !== undefined) {
-    r.fail(
-      k("StsTtlSeconds"),
-      `applies only to STS credential types (this phase is ${type}; its lifetime is leaseTtlSeconds)`,
-      `remove ${r.fullKey(k("StsTtlSeconds"))}`,
     );
   }
   if (isStsType(type) && stsTtl > maxLeaseTtl) {

@@ -423,13 +423,6 @@ const CASES: {
     fix: /pulumi config set tfc-jit-aws:planPermissionsBoundaryArn arn:aws:iam::/,
   },
   {
-    name: "STS TTL on iam_user",
-    change: { applyStsTtlSeconds: 1800 },
-    key: "applyStsTtlSeconds",
-    problem: /applies only to STS credential types/,
-    fix: /remove tfc-jit-aws:applyStsTtlSeconds/,
-  },
-  {
     name: "STS TTL under AWS's 900 s minimum",
     change: { applyCredentialType: "federation_token", applyStsTtlSeconds: 600 },
     key: "applyStsTtlSeconds",
