@@ -28,8 +28,8 @@ describe("engine identity policy (what a Pulumi-managed engine identity may do)"
       s.map((x) => x.Resource),
       [["arn:aws:iam::123456789012:user/tfc/vault-*"], ["arn:aws:iam::123456789012:user/tfc/vault-*"]],
     );
-    assert.deepEqual(s[0]!.Action, ["iam:CreateUser"]);
-    assert.ok(s[1]!.Action.includes("iam:DeleteUser") && s[1]!.Action.includes("iam:CreateAccessKey"));
+    assert.deepEqual(s[0].Action, ["iam:CreateUser"]);
+    assert.ok(s[1].Action.includes("iam:DeleteUser") && s[1].Action.includes("iam:CreateAccessKey"));
     assert.ok(!s.flatMap((x) => x.Action).some((a) => a.includes("*") || a === "iam:CreatePolicy"));
   });
 
@@ -38,13 +38,13 @@ describe("engine identity policy (what a Pulumi-managed engine identity may do)"
     const s = statements(
       engineIdentityPolicy([{ ...IAM_USER, permissionsBoundaryArn: boundary }], "aws", "123456789012"),
     );
-    assert.deepEqual(s[0]!.Condition, { StringEquals: { "iam:PermissionsBoundary": boundary } });
-    assert.deepEqual(s[0]!.Action, ["iam:CreateUser", "iam:PutUserPermissionsBoundary"]);
+    assert.deepEqual(s[0].Condition, { StringEquals: { "iam:PermissionsBoundary": boundary } });
+    assert.deepEqual(s[0].Action, ["iam:CreateUser", "iam:PutUserPermissionsBoundary"]);
   });
 
   it("adds iam:TagUser only when users are tagged", () => {
     const s = statements(engineIdentityPolicy([{ ...IAM_USER, tagsUsers: true }], "aws", "123456789012"));
-    assert.deepEqual(s[0]!.Action, ["iam:CreateUser", "iam:TagUser"]);
+    assert.deepEqual(s[0].Action, ["iam:CreateUser", "iam:TagUser"]);
   });
 
   it("lets assumed_role roles assume exactly their role ARNs", () => {

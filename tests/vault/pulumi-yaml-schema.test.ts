@@ -33,7 +33,7 @@ function vaultSideKeys(): Record<string, Declared> {
     .slice(start, end < 0 ? undefined : end)
     .map((l) => /^ {2}([A-Za-z]+):\s*$/.exec(l)?.[1])
     .filter((k): k is string => k !== undefined);
-  return Object.fromEntries(names.map((k) => [k, config[k]!]));
+  return Object.fromEntries(names.map((k) => [k, config[k]]));
 }
 
 /** A source that records which keys were asked for. */
