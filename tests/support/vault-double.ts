@@ -183,6 +183,7 @@ export class VaultDouble {
   private readonly leases = new Map<string, Lease>();
   private readonly faults: Array<{ fault: VaultFault; path?: string | RegExp; left: number }> = [];
   private readonly pending = new Set<Promise<void>>();
+  private readonly issued = new Set<string>();
   private server: http.Server | undefined;
   private base = "";
   private caPem: string | undefined;
@@ -346,6 +347,14 @@ export class VaultDouble {
         expiresAt,
         meta,
       }));
+  }
+
+  /**
+   * Every secret this double ever handed out: token ids, access key ids, secret keys, session
+   * tokens. Tests scan output and leftover files for them.
+   */
+  issuedSecrets(): string[] {
+    return [...this.issued];
   }
 
   // ---- HTTP ----
@@ -643,6 +652,7 @@ export class VaultDouble {
       root: false,
     };
     this.tokens.set(token.id, token);
+    this.issued.add(token.id);
     return token;
   }
 
@@ -761,6 +771,8 @@ export class VaultDouble {
       renewable: type === "iam_user",
     };
     this.leases.set(leaseId, lease);
+    for (const v of Object.values(data))
+      if (typeof v === "string" && !v.startsWith("arn:")) this.issued.add(v);
     return {
       status: 200,
       body: {

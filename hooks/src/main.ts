@@ -1,0 +1,38 @@
+/**
+ * The hooks' one entry point. The agent runs `terraform-{pre,post}-{plan,apply}` from its hooks
+ * directory; each is a tiny launcher that loads this bundle, which dispatches on the name it was
+ * invoked as. Exit status is the interface: 0 lets the run go on, 1 stops it (fail closed).
+ */
+import { HookFailure } from "./failure";
+import { hookFromPath } from "./hook-name";
+import { fail, setPrefix } from "./output";
+import { runPostHook } from "./post-hook";
+import { runPreHook } from "./pre-hook";
+
+async function main(): Promise<number> {
+  const startedAt = Date.now();
+  const hook = hookFromPath(process.argv[1] ?? "");
+  if (!hook) {
+    fail(
+      `invoked as "${process.argv[1] ?? ""}"; check: install this file as terraform-pre-plan, terraform-post-plan, terraform-pre-apply or terraform-post-apply`,
+    );
+    return 2;
+  }
+  setPrefix(hook.name);
+  try {
+    if (hook.stage === "pre") await runPreHook(hook, process.env, startedAt);
+    else await runPostHook(hook, process.env, startedAt);
+    return 0;
+  } catch (err) {
+    if (err instanceof HookFailure) fail(err.message);
+    else
+      fail(
+        `unexpected error: ${err instanceof Error ? err.message : String(err)}; check: the hook's environment, and report this`,
+      );
+    return 1;
+  }
+}
+
+void main().then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,158 @@
+/**
+ * terraform-pre-plan / terraform-pre-apply: log in to Vault with the run's workload identity
+ * token, read this phase's AWS credentials, wait until AWS accepts them, save the lease for the
+ * post hook, and hand the credentials to Terraform. Any failure revokes what was obtained and
+ * exits non-zero, so Terraform never starts without working credentials (fail closed).
+ */
+import { appendAgentEnv } from "./agent-env";
+import { nativeFlowEnabled, readPreSettings, type PreSettings } from "./contract";
+import { Deadline, sleep } from "./deadline";
+import { explainVaultError } from "./explain";
+import { formatDuration, HookFailure, maskKeyId } from "./failure";
+import type { HookKind } from "./hook-name";
+import { info, registerSecret } from "./output";
+import { waitUntilUsable } from "./readiness";
+import { requireRunId, saveState, statePath, deleteState } from "./state-file";
+import {
+  type AwsCredentials,
+  credentialsPath,
+  isSts,
+  leaseTtl,
+  login,
+  readCredentials,
+  revokeLease,
+  revokeSelf,
+} from "./vault-api";
+import { VaultClient } from "./vault-client";
+
+export async function runPreHook(hook: HookKind, env: NodeJS.ProcessEnv, startedAt: number): Promise<void> {
+  if (nativeFlowEnabled(env)) {
+    info(
+      "TFC_VAULT_BACKED_AWS_AUTH=true: HCP Terraform's native Vault-backed AWS credentials are in charge; this hook does nothing",
+    );
+    return;
+  }
+  const settings = readPreSettings(env, hook.phase);
+  registerSecret(settings.jwt);
+  const runId = requireRunId(env);
+  const file = statePath(env, runId, hook.phase);
+  const deadline = Deadline.forHook(hook, env, startedAt);
+  const vault = new VaultClient(settings.vault, deadline);
+  let token: string | undefined;
+  let creds: AwsCredentials | undefined;
+  try {
+    token = await step(
+      `Vault login with role "${settings.jwtRole}" on auth/${settings.authPath}`,
+      loginCheck(settings),
+      async () => {
+        const result = await login(vault, settings);
+        registerSecret(result.token);
+        return result.token;
+      },
+    );
+    const loggedIn = token;
+    const credsPath = credentialsPath(settings);
+    creds = await step(`reading AWS credentials from ${credsPath}`, credsCheck(settings, hook), async () => {
+      const c = await readCredentials(vault, loggedIn, settings);
+      registerSecret(c.secretAccessKey);
+      registerSecret(c.sessionToken);
+      return c;
+    });
+    const obtainedAt = Date.now();
+    if (isSts(settings.authType) && creds.sessionToken === undefined) {
+      throw new HookFailure(
+        `Vault's answer for ${credsPath} has no session token`,
+        "TFC_VAULT_BACKED_AWS_AUTH_TYPE matches the role's credential_type",
+      );
+    }
+    const ready = await waitUntilUsable(creds, settings.authType === "iam_user" ? 3 : 1, deadline, env);
+    if (settings.sleepSeconds > 0) await sleep(settings.sleepSeconds * 1000);
+
+    // Saved before Terraform can see the credentials: if anything after this fails or the hook
+    // is killed, the post hook still finds the lease and revokes it.
+    saveState(file, {
+      version: 1,
+      runId,
+      phase: hook.phase,
+      vault: settings.vault,
+      token: loggedIn,
+      leaseId: creds.leaseId,
+      authType: settings.authType,
+      awsRole: settings.awsRole,
+      expiresAt: obtainedAt + creds.leaseSeconds * 1000,
+      maskedKeyId: maskKeyId(creds.accessKeyId),
+    });
+    appendAgentEnv(settings.agentEnvFile, {
+      AWS_ACCESS_KEY_ID: creds.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
+      ...(creds.sessionToken ? { AWS_SESSION_TOKEN: creds.sessionToken } : {}),
+    });
+    const expiry = isSts(settings.authType)
+      ? `, expires ${new Date(obtainedAt + creds.leaseSeconds * 1000).toISOString()}`
+      : "";
+    info(
+      `AWS credentials ready for ${hook.phase}: Vault role "${settings.awsRole}", ${settings.authType}, lease TTL ${formatDuration(creds.leaseSeconds)}${expiry}, ` +
+        `usable after ${(ready.elapsedMs / 1000).toFixed(1)} s (${ready.probes} probes), key ${maskKeyId(creds.accessKeyId)}`,
+    );
+  } catch (err) {
+    deleteState(file);
+    vault.setDeadline(Deadline.hardLimit(hook, env, startedAt));
+    const cleanup = token === undefined ? "" : await undo(vault, token, creds);
+    if (err instanceof HookFailure && cleanup !== "") throw new HookFailure(err.what + cleanup, err.check);
+    throw err;
+  } finally {
+    vault.close();
+  }
+}
+
+async function step<T>(what: string, statusCheck: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    throw explainVaultError(err, what, statusCheck);
+  }
+}
+
+/**
+ * Revokes what a failed pre hook obtained: the lease (sync) and the token (which also revokes any
+ * lease we did not learn about, e.g. when the credentials answer was unreadable). Returns a note
+ * for the error line, empty when everything was revoked.
+ */
+async function undo(vault: VaultClient, token: string, creds: AwsCredentials | undefined): Promise<string> {
+  let note = "";
+  if (creds !== undefined) {
+    try {
+      await revokeLease(vault, token, creds.leaseId);
+    } catch {
+      let ttl: number | undefined;
+      try {
+        ttl = await leaseTtl(vault, token, creds.leaseId);
+      } catch {
+        ttl = creds.leaseSeconds;
+      }
+      if (ttl !== undefined)
+        note = ` (and lease ${creds.leaseId} could not be revoked: it stays valid for up to ${formatDuration(ttl)})`;
+    }
+  }
+  try {
+    await revokeSelf(vault, token);
+  } catch {
+    note += " (and the Vault token could not be revoked: it ends at its TTL)";
+  }
+  return note;
+}
+
+function loginCheck(s: PreSettings): string {
+  return (
+    `that the JWT role "${s.jwtRole}" on auth/${s.authPath}${s.vault.namespace ? ` in namespace ${s.vault.namespace}` : ""} exists and binds this ` +
+    "organization, project, workspace and run phase, and that its bound_audiences include TFC_WORKLOAD_IDENTITY_AUDIENCE"
+  );
+}
+
+function credsCheck(s: PreSettings, hook: HookKind): string {
+  const P = hook.phase.toUpperCase();
+  return (
+    `that the ${hook.phase} policy of JWT role "${s.jwtRole}" grants read on ${credentialsPath(s)} (a plan token never reads apply credentials) ` +
+    `and that TFC_VAULT_BACKED_AWS_${P}_VAULT_ROLE, TFC_VAULT_BACKED_AWS_AUTH_TYPE (${s.authType}) and TFC_VAULT_BACKED_AWS_${P}_ROLE_ARN match the AWS secrets engine role`
+  );
+}

@@ -1,0 +1,128 @@
+/**
+ * The Vault calls the hooks make, with the answers checked field by field. Paths follow the
+ * per-phase policy (ARCHITECTURE.md §2): read on `<mount>/creds/<role>` or `<mount>/sts/<role>`,
+ * update on `sys/leases/revoke/<lease id>`; `sys/leases/lookup` and `auth/token/revoke-self` come
+ * from Vault's `default` policy.
+ */
+import type { AuthType, PreSettings } from "./contract";
+import { VaultCallError, type VaultClient } from "./vault-client";
+
+export interface VaultLogin {
+  readonly token: string;
+  readonly ttlSeconds: number;
+}
+
+export interface AwsCredentials {
+  readonly leaseId: string;
+  readonly leaseSeconds: number;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+}
+
+/** An answer that is not what Vault documents; the message names the missing field. */
+export class VaultAnswerError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "VaultAnswerError";
+  }
+}
+
+function field(obj: unknown, key: string): unknown {
+  return obj !== null && typeof obj === "object" ? (obj as Record<string, unknown>)[key] : undefined;
+}
+
+function str(obj: unknown, key: string, where: string): string {
+  const v = field(obj, key);
+  if (typeof v !== "string" || v === "")
+    throw new VaultAnswerError(`Vault's answer to ${where} has no ${key}`);
+  if (/[\r\n]/.test(v))
+    throw new VaultAnswerError(`Vault's answer to ${where} has a ${key} with a line break`);
+  return v;
+}
+
+export async function login(vault: VaultClient, settings: PreSettings): Promise<VaultLogin> {
+  const path = `auth/${settings.authPath}/login`;
+  const answer = await vault.call("POST", path, { body: { role: settings.jwtRole, jwt: settings.jwt } });
+  const auth = field(answer.json, "auth");
+  const token = str(auth, "client_token", `POST /v1/${path}`);
+  const ttl = field(auth, "lease_duration");
+  return { token, ttlSeconds: typeof ttl === "number" ? ttl : 0 };
+}
+
+/** True for the STS-backed types, whose credentials come from `sts/` and cannot be revoked early. */
+export function isSts(type: AuthType): boolean {
+  return type !== "iam_user";
+}
+
+export function credentialsPath(settings: Pick<PreSettings, "mount" | "authType" | "awsRole">): string {
+  return `${settings.mount}/${isSts(settings.authType) ? "sts" : "creds"}/${settings.awsRole}`;
+}
+
+export async function readCredentials(
+  vault: VaultClient,
+  token: string,
+  settings: PreSettings,
+): Promise<AwsCredentials> {
+  // GET (the policy grants `read`), with role_arn as a query parameter when one is configured.
+  const base = credentialsPath(settings);
+  const path = settings.roleArn ? `${base}?role_arn=${encodeURIComponent(settings.roleArn)}` : base;
+  const where = `GET /v1/${base}`;
+  const answer = await vault.call("GET", path, { token });
+  const json = answer.json;
+  const leaseId = str(json, "lease_id", where);
+  // It goes into a URL path later (sys/leases/revoke/<lease id>): only Vault's own characters.
+  if (!/^[A-Za-z0-9_.\/-]+$/.test(leaseId))
+    throw new VaultAnswerError(`Vault's answer to ${where} has an unexpected lease_id`);
+  const leaseSeconds = field(json, "lease_duration");
+  if (typeof leaseSeconds !== "number")
+    throw new VaultAnswerError(`Vault's answer to ${where} has no lease_duration`);
+  const data = field(json, "data");
+  const accessKeyId = str(data, "access_key", where);
+  const secretAccessKey = str(data, "secret_key", where);
+  let sessionToken: string | undefined;
+  if (isSts(settings.authType)) {
+    // Vault >= 1.16 says session_token, older versions security_token (FACTS.md).
+    const name = typeof field(data, "session_token") === "string" ? "session_token" : "security_token";
+    sessionToken = str(data, name, where);
+  }
+  return { leaseId, leaseSeconds, accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
+}
+
+/** `PUT sys/leases/revoke/<lease id>` with `sync: true`: returns once the backend revoked it. */
+export async function revokeLease(vault: VaultClient, token: string, leaseId: string): Promise<void> {
+  await vault.call("PUT", `sys/leases/revoke/${leaseId}`, { token, body: { sync: true } });
+}
+
+/** Remaining TTL in seconds if the lease still exists, undefined once it is gone. */
+export async function leaseTtl(
+  vault: VaultClient,
+  token: string,
+  leaseId: string,
+): Promise<number | undefined> {
+  const answer = await vault.call("PUT", "sys/leases/lookup", {
+    token,
+    body: { lease_id: leaseId },
+    accept: [400],
+  });
+  if (answer.status === 400) {
+    const errors = field(answer.json, "errors");
+    if (Array.isArray(errors) && errors.some((e) => String(e).includes("invalid lease"))) return undefined;
+    throw new VaultCallError(
+      "status",
+      `Vault answered 400 to PUT /v1/sys/leases/lookup: ${Array.isArray(errors) ? errors.join("; ") : "no detail"}`,
+      400,
+    );
+  }
+  const ttl = field(field(answer.json, "data"), "ttl");
+  return typeof ttl === "number" ? ttl : 0;
+}
+
+/**
+ * `auth/token/revoke-self`. A 403 means the token is already invalid (revoked or expired), which
+ * also revoked its leases: that is the outcome we want, so it is not an error.
+ */
+export async function revokeSelf(vault: VaultClient, token: string): Promise<"revoked" | "already-invalid"> {
+  const answer = await vault.call("POST", "auth/token/revoke-self", { token, accept: [403] });
+  return answer.status === 403 ? "already-invalid" : "revoked";
+}

@@ -1,0 +1,166 @@
+/**
+ * The world a simulated run happens in: token issuer, AWS double, Vault double (TLS with the test
+ * CA), configured as our Pulumi program configures Vault: a JWT mount trusting the issuer, plan and
+ * apply JWT roles bound to org/project/workspace and the literal run phase, one policy per phase
+ * (read on its own creds path, update on sys/leases/revoke/<its prefix>/*), AWS engine roles.
+ */
+import { AgentSimulator, type SimulatorOptions } from "../support/agent-simulator";
+import { AwsDouble } from "../support/aws-double";
+import { testCa, type TestCa } from "../support/test-ca";
+import { TokenIssuer } from "../support/token-issuer";
+import { type AwsCredentialType, VaultDouble } from "../support/vault-double";
+
+export const RUN = {
+  organization: "acme",
+  project: "Platform Team",
+  workspace: "network-prod",
+  audience: "vault.workload.identity",
+} as const;
+
+export const ROOT_USER = "vault-root";
+
+export interface WorldOptions {
+  readonly credentialType?: AwsCredentialType;
+  readonly namespace?: string;
+  readonly legacySecurityToken?: boolean;
+  readonly propagationDelayMs?: number;
+  readonly tls?: boolean;
+}
+
+export class World {
+  private constructor(
+    readonly ca: TestCa,
+    readonly issuer: TokenIssuer,
+    readonly aws: AwsDouble,
+    readonly vault: VaultDouble,
+    readonly options: WorldOptions,
+  ) {}
+
+  static async start(options: WorldOptions = {}): Promise<World> {
+    const ca = await testCa();
+    const issuer = await TokenIssuer.start(ca);
+    const aws = await AwsDouble.start({ propagationDelayMs: options.propagationDelayMs ?? 0 });
+    const vault = await VaultDouble.start({
+      aws,
+      ...(options.tls === false ? {} : { ca }),
+      legacySecurityToken: options.legacySecurityToken ?? false,
+    });
+    const world = new World(ca, issuer, aws, vault, options);
+    world.seed();
+    return world;
+  }
+
+  get credentialType(): AwsCredentialType {
+    return this.options.credentialType ?? "iam_user";
+  }
+
+  private seed(): void {
+    const ns = this.options.namespace;
+    const kind = this.credentialType === "iam_user" ? "creds" : "sts";
+    this.vault.configureJwt(
+      "jwt",
+      {
+        oidc_discovery_url: this.issuer.issuer,
+        oidc_discovery_ca_pem: this.ca.certPem,
+        bound_issuer: this.issuer.issuer,
+      },
+      ns,
+    );
+    for (const phase of ["plan", "apply"] as const) {
+      this.vault.addJwtRole(
+        "jwt",
+        `tfc-${phase}`,
+        {
+          role_type: "jwt",
+          user_claim: "terraform_full_workspace",
+          bound_audiences: [RUN.audience],
+          bound_claims_type: "glob",
+          bound_claims: {
+            sub: `organization:${RUN.organization}:project:${RUN.project}:workspace:${RUN.workspace}:run_phase:${phase}`,
+          },
+          claim_mappings: { terraform_run_id: "run_id" },
+          token_policies: [`tfc-${phase}`],
+          token_ttl: 1200,
+          token_type: "service",
+        },
+        ns,
+      );
+      this.vault.addPolicy(
+        `tfc-${phase}`,
+        `path "aws/${kind}/${phase}" { capabilities = ["read"] }\npath "sys/leases/revoke/aws/${kind}/${phase}/*" { capabilities = ["update"] }`,
+        ns,
+      );
+    }
+    this.aws.createUser(ROOT_USER);
+    const root = this.aws.createAccessKey(ROOT_USER);
+    this.vault.configureAws(
+      "aws",
+      { access_key: root.accessKeyId, secret_key: root.secretAccessKey, region: "us-east-1" },
+      ns,
+    );
+    const type = this.credentialType;
+    for (const phase of ["plan", "apply"] as const) {
+      this.vault.addAwsRole(
+        "aws",
+        phase,
+        {
+          credential_type: type,
+          default_ttl: 900,
+          default_sts_ttl: 900,
+          ...(type === "assumed_role" ? { role_arns: [`arn:aws:iam::123456789012:role/tfc-${phase}`] } : {}),
+        },
+        ns,
+      );
+    }
+  }
+
+  /** The workspace variables of the hook contract for this world. */
+  workspaceEnv(overrides: Readonly<Record<string, string | undefined>> = {}): Record<string, string> {
+    const env: Record<string, string | undefined> = {
+      TFC_WORKLOAD_IDENTITY_AUDIENCE: RUN.audience,
+      TFC_VAULT_ADDR: this.vault.address,
+      ...(this.vault.caCertPem ? { TFC_VAULT_ENCODED_CACERT: this.ca.encoded } : {}),
+      ...(this.options.namespace ? { TFC_VAULT_NAMESPACE: this.options.namespace } : {}),
+      TFC_VAULT_PLAN_ROLE: "tfc-plan",
+      TFC_VAULT_APPLY_ROLE: "tfc-apply",
+      TFC_VAULT_BACKED_AWS_AUTH_TYPE: this.credentialType,
+      TFC_VAULT_BACKED_AWS_PLAN_VAULT_ROLE: "plan",
+      TFC_VAULT_BACKED_AWS_APPLY_VAULT_ROLE: "apply",
+      ...(this.credentialType === "assumed_role"
+        ? {
+            TFC_VAULT_BACKED_AWS_PLAN_ROLE_ARN: "arn:aws:iam::123456789012:role/tfc-plan",
+            TFC_VAULT_BACKED_AWS_APPLY_ROLE_ARN: "arn:aws:iam::123456789012:role/tfc-apply",
+          }
+        : {}),
+      ...overrides,
+    };
+    return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+  }
+
+  simulator(options: Partial<Omit<SimulatorOptions, "issuer" | "aws">> = {}): AgentSimulator {
+    return new AgentSimulator({
+      issuer: this.issuer,
+      aws: this.aws,
+      run: RUN,
+      workspaceEnv: options.workspaceEnv ?? this.workspaceEnv(),
+      ...(options.agentEnv ? { agentEnv: options.agentEnv } : {}),
+      ...(options.tokenFor ? { tokenFor: options.tokenFor } : {}),
+    });
+  }
+
+  /** Live leases, non-root IAM users and tokens once async revocations have run. */
+  async leftovers(): Promise<{ leases: number; users: string[]; tokens: number }> {
+    await this.vault.settled();
+    return {
+      leases: this.vault.liveLeases().length,
+      users: this.aws.dynamicUsers([ROOT_USER]),
+      tokens: this.vault.liveTokens().length,
+    };
+  }
+
+  async stop(): Promise<void> {
+    await this.vault.stop();
+    await this.aws.stop();
+    await this.issuer.stop();
+  }
+}

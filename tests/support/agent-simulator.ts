@@ -1,0 +1,220 @@
+/**
+ * An HCP Terraform agent stand-in: runs the BUILT hook files (hooks/dist, what the image ships) as
+ * child processes, with the environment an agent gives them (workspace variables, the phase's
+ * workload identity token, TFC_RUN_ID, TFC_WORKSPACE_NAME, TFC_AGENT_ENV, HOME), and between the
+ * pre and post hook a stand-in "terraform" process that uses the credentials from
+ * `$TFC_AGENT_ENV` against the AWS double. Post hooks run even when the operation failed, like the
+ * agent (>= 1.5); the apply phase runs only after a successful plan.
+ */
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { AwsDouble } from "./aws-double";
+import type { RunIdentity, TokenIssuer } from "./token-issuer";
+
+export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+export const HOOKS_DIST = path.join(REPO_ROOT, "hooks", "dist");
+
+export type Phase = "plan" | "apply";
+export type HookName =
+  "terraform-pre-plan" | "terraform-post-plan" | "terraform-pre-apply" | "terraform-post-apply";
+
+export interface ProcessResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly durationMs: number;
+}
+
+export interface PhaseResult {
+  readonly phase: Phase;
+  readonly pre: ProcessResult;
+  /** Undefined when the pre hook failed (the agent does not start Terraform). */
+  readonly terraform?: ProcessResult;
+  readonly post: ProcessResult;
+  /** What the pre hook wrote to $TFC_AGENT_ENV (the file itself is gone after the operation). */
+  readonly agentEnv: string;
+}
+
+export interface SimulatorOptions {
+  readonly issuer: TokenIssuer;
+  readonly aws: AwsDouble;
+  /** Organization, project, workspace, audience of the run. */
+  readonly run: Omit<RunIdentity, "phase" | "runId">;
+  /** Workspace environment variables (TFC_VAULT_ADDR, roles...). */
+  readonly workspaceEnv: Readonly<Record<string, string>>;
+  /** Agent-side environment (TFC_AGENT_HOOK_*_TIMEOUT...). */
+  readonly agentEnv?: Readonly<Record<string, string>>;
+  /** Replaces the phase's token (forged, wrong phase...); `null` = no token injected. */
+  readonly tokenFor?: (phase: Phase, issue: (run: RunIdentity) => string) => string | null;
+  readonly hooksDir?: string;
+}
+
+/** The stand-in Terraform: calls sts:GetCallerIdentity with only the env it was given. */
+const TERRAFORM_STANDIN = `
+const { STSClient, GetCallerIdentityCommand } = require("@aws-sdk/client-sts");
+new STSClient({ region: "us-east-1", maxAttempts: 1 }).send(new GetCallerIdentityCommand({}))
+  .then((r) => { console.log("terraform: acting as " + r.Arn); })
+  .catch((e) => { console.error("terraform: AWS refused: " + e.name); process.exitCode = 1; });
+`;
+
+function runProcess(
+  file: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): Promise<ProcessResult> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { env, cwd, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr, durationMs: performance.now() - started }));
+  });
+}
+
+export class AgentSimulator {
+  /** The agent's HOME (a fresh temp dir per simulator). */
+  readonly home: string;
+  readonly runId = `run-${randomBytes(8).toString("hex")}`;
+  /** Every workload identity token handed to a hook (for secret scans). */
+  readonly tokens: string[] = [];
+  /** Every hook and Terraform process, in order (for secret scans of their output). */
+  readonly outputs: ProcessResult[] = [];
+  private readonly hooksDir: string;
+
+  constructor(private readonly options: SimulatorOptions) {
+    this.home = fs.mkdtempSync(path.join(os.tmpdir(), "tfc-agent-home-"));
+    this.hooksDir = options.hooksDir ?? HOOKS_DIST;
+  }
+
+  /** Removes the agent's HOME. */
+  dispose(): void {
+    fs.rmSync(this.home, { recursive: true, force: true });
+  }
+
+  private tokenFor(phase: Phase): string | null {
+    const issue = (run: RunIdentity): string => this.options.issuer.issue(run);
+    const identity: RunIdentity = { ...this.options.run, phase, runId: this.runId };
+    const token = this.options.tokenFor ? this.options.tokenFor(phase, issue) : issue(identity);
+    if (token !== null) this.tokens.push(token);
+    return token;
+  }
+
+  /** The environment the agent gives a hook (nothing inherited from the test process but PATH). */
+  hookEnv(
+    agentEnvFile: string,
+    token: string | null,
+    extra: Readonly<Record<string, string>> = {},
+  ): NodeJS.ProcessEnv {
+    return {
+      // The image's Node first, as /usr/local/bin/node is in the image.
+      PATH: `${path.dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`,
+      HOME: this.home,
+      TFC_RUN_ID: this.runId,
+      TFC_WORKSPACE_NAME: this.options.run.workspace,
+      TFC_AGENT_ENV: agentEnvFile,
+      AWS_ENDPOINT_URL_STS: this.options.aws.stsEndpoint,
+      ...(token === null ? {} : { TFC_WORKLOAD_IDENTITY_TOKEN: token }),
+      ...(this.options.agentEnv ?? {}),
+      ...this.options.workspaceEnv,
+      ...extra,
+    };
+  }
+
+  /** Runs one built hook file as the agent would. */
+  async runHook(name: HookName, env: NodeJS.ProcessEnv): Promise<ProcessResult> {
+    const result = await runProcess(path.join(this.hooksDir, name), [], env, this.home);
+    this.outputs.push(result);
+    return result;
+  }
+
+  /** pre hook, Terraform (only if the pre hook succeeded), post hook (always). */
+  async runPhase(phase: Phase): Promise<PhaseResult> {
+    const envDir = path.join(this.home, "agent-env");
+    fs.mkdirSync(envDir, { recursive: true, mode: 0o700 });
+    const agentEnvFile = path.join(envDir, `${phase}.env`);
+    fs.writeFileSync(agentEnvFile, "", { mode: 0o600 });
+    const token = this.tokenFor(phase);
+    const pre = await this.runHook(`terraform-pre-${phase}`, this.hookEnv(agentEnvFile, token));
+    const agentEnv = fs.readFileSync(agentEnvFile, "utf8");
+    let terraform: ProcessResult | undefined;
+    if (pre.code === 0) {
+      terraform = await runProcess(
+        process.execPath,
+        ["-e", TERRAFORM_STANDIN],
+        this.terraformEnv(agentEnv),
+        REPO_ROOT,
+      );
+      this.outputs.push(terraform);
+    }
+    // The operation is over: its TFC_AGENT_ENV file goes away with it.
+    fs.rmSync(agentEnvFile, { force: true });
+    // Whether the agent injects the token into post hooks is unconfirmed (FACTS.md): give none.
+    const post = await this.runHook(`terraform-post-${phase}`, this.hookEnv(agentEnvFile, null));
+    return { phase, pre, post, agentEnv, ...(terraform ? { terraform } : {}) };
+  }
+
+  /** A whole run: plan, then apply if the plan succeeded. */
+  async runRun(): Promise<PhaseResult[]> {
+    const plan = await this.runPhase("plan");
+    if (plan.pre.code !== 0 || plan.terraform?.code !== 0 || plan.post.code !== 0) return [plan];
+    return [plan, await this.runPhase("apply")];
+  }
+
+  /** Terraform gets only what the agent passes: AWS_* from $TFC_AGENT_ENV, the STS endpoint. */
+  private terraformEnv(agentEnv: string): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = {
+      PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`,
+      HOME: this.home,
+      AWS_ENDPOINT_URL_STS: this.options.aws.stsEndpoint,
+      AWS_EC2_METADATA_DISABLED: "true",
+    };
+    for (const line of agentEnv.split("\n")) {
+      const at = line.indexOf("=");
+      if (at > 0) env[line.slice(0, at)] = line.slice(at + 1);
+    }
+    return env;
+  }
+
+  /** Every regular file left under the agent's HOME, with its content. */
+  leftoverFiles(): Array<{ file: string; content: string; mode: number }> {
+    const found: Array<{ file: string; content: string; mode: number }> = [];
+    const walk = (dir: string): void => {
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) walk(full);
+        else if (entry.isFile())
+          found.push({
+            file: full,
+            content: fs.readFileSync(full, "latin1"),
+            mode: fs.statSync(full).mode & 0o777,
+          });
+      }
+    };
+    walk(this.home);
+    return found;
+  }
+
+  /** Places where `secrets` appear: hook/Terraform output and leftover files. Empty = clean. */
+  secretLeaks(secrets: readonly string[]): string[] {
+    const leaks: string[] = [];
+    const all = [...secrets, ...this.tokens].filter((s) => s.length >= 8);
+    this.outputs.forEach((out, i) => {
+      // Terraform's own output is allowed its caller ARN, never a key: scanned like the hooks'.
+      for (const s of all) {
+        if (out.stdout.includes(s) || out.stderr.includes(s))
+          leaks.push(`process #${i} output contains ${s.slice(0, 4)}...`);
+      }
+    });
+    for (const { file, content } of this.leftoverFiles()) {
+      for (const s of all) if (content.includes(s)) leaks.push(`${file} contains ${s.slice(0, 4)}...`);
+    }
+    return leaks;
+  }
+}
