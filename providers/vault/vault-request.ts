@@ -11,7 +11,10 @@ export interface VaultResponse {
 
 function vaultErrors(body: unknown): string {
   const errors = (body as { errors?: unknown } | undefined)?.errors;
-  return Array.isArray(errors) && errors.length > 0 ? errors.map(String).join("; ") : "no error detail";
+  // Vault's texts are often multi-line ("1 error occurred:\n\t* permission denied"): keep one line.
+  return Array.isArray(errors) && errors.length > 0
+    ? errors.map((e) => String(e).replace(/\s+/g, " ").trim()).join("; ")
+    : "no error detail";
 }
 
 /** Sends `method /v1/<path>` with an optional JSON body; throws on any non-2xx answer. */

@@ -1,55 +1,44 @@
 /**
  * RotateRoot driven through Pulumi's real dynamic-provider host (serialized provider, gRPC), as
- * `pulumi up` runs it. Vault is a minimal in-test HTTP(S) server that records requests: the
- * shared Vault double (tests/support/vault-double.ts) did not exist when this was written.
+ * `pulumi up` runs it, against the shared Vault double (whose AWS engine really replaces the root
+ * user's key in the AWS double) with a least-privilege token.
  */
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
-import * as http from "node:http";
-import * as https from "node:https";
 import * as os from "node:os";
 import * as path from "node:path";
+import { AwsDouble } from "../support/aws-double";
 import {
   DynamicProviderHost,
   serializeProvider,
   withoutTfeVariables,
 } from "../support/dynamic-provider-host";
 import { testCa } from "../support/test-ca";
+import { VaultDouble } from "../support/vault-double";
 import { rotateRootProvider } from "../../providers/vault/rotate-root";
 
-const TOKEN = "hvs.rotate-root-test-token";
-const NEW_KEY = "AKIAROTATEDKEY000001";
+const ROOT_USER = "vault-engine-root";
+const TOKEN = "hvs.never-captured-token";
+const ROTATOR = `path "+/config/rotate-root" {\n  capabilities = ["update"]\n}\npath "+/+/config/rotate-root" {\n  capabilities = ["update"]\n}\n`;
 
-interface Seen {
-  method: string;
-  url: string;
-  token: string | undefined;
-  namespace: string | undefined;
-}
-
-/** A recording stand-in for Vault's `POST /v1/<mount>/config/rotate-root`. */
-async function startVault(
-  options: { tls?: { key: string; cert: string }; status?: number; body?: unknown } = {},
-) {
-  const seen: Seen[] = [];
-  const handler: http.RequestListener = (req, res) => {
-    seen.push({
-      method: req.method ?? "",
-      url: req.url ?? "",
-      token: req.headers["x-vault-token"] as string | undefined,
-      namespace: req.headers["x-vault-namespace"] as string | undefined,
-    });
-    const status = options.status ?? 200;
-    res.writeHead(status, { "Content-Type": "application/json" });
-    res.end(JSON.stringify(options.body ?? { data: { access_key: NEW_KEY } }));
-  };
-  const server = options.tls ? https.createServer(options.tls, handler) : http.createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
+/** An AWS double, a Vault double with an AWS engine at `mount`, and a token that may only rotate. */
+async function startVault(options: { tls?: boolean; mount?: string; namespace?: string } = {}) {
+  const mount = options.mount ?? "aws";
+  const aws = await AwsDouble.start();
+  const vault = await VaultDouble.start({ aws, ...(options.tls ? { ca: await testCa() } : {}) });
+  const { access_key: oldKey } = vault.useAwsRootUser(mount, ROOT_USER, options.namespace);
+  vault.addPolicy("rotator", ROTATOR, options.namespace);
+  const token = vault.createToken(["rotator"], options.namespace ? { namespace: options.namespace } : {});
   return {
-    address: `${options.tls ? "https" : "http"}://127.0.0.1:${port}`,
-    seen,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    aws,
+    vault,
+    token,
+    oldKey,
+    rootKey: () => vault.awsRootConfig(mount, options.namespace),
+    stop: async () => {
+      await vault.stop();
+      await aws.stop();
+    },
   };
 }
 
@@ -80,93 +69,131 @@ describe("RotateRoot dynamic provider (through the provider host)", function () 
   });
 
   it("rotates once with POST <mount>/config/rotate-root, using the stack's vault:* config, and keeps no key", async () => {
-    const vault = await startVault();
+    const env = await startVault({ mount: "team-aws", namespace: "team" });
     const host = await DynamicProviderHost.start({ env: cleanEnv() });
     try {
       await host.configure({
-        "vault:address": vault.address,
-        "vault:token": TOKEN,
+        "vault:address": env.vault.address,
+        "vault:token": env.token,
         "vault:namespace": "team",
       });
-      const checked = await host.check({}, { __provider: provider, mountPath: "team/aws" });
+      const checked = await host.check({}, { __provider: provider, mountPath: "team-aws" });
       assert.deepEqual(checked.failures, []);
       const created = await host.create(checked.inputs);
-      assert.deepEqual(vault.seen, [
-        { method: "POST", url: "/v1/team/aws/config/rotate-root", token: TOKEN, namespace: "team" },
-      ]);
-      assert.equal(created.id, "team/aws/config/rotate-root");
+      const calls = env.vault.requests.map((r) => [r.method, r.path, r.namespace, r.status]);
+      assert.deepEqual(calls, [["POST", "team-aws/config/rotate-root", "team", 200]]);
+      const newKey = env.rootKey()!.access_key!;
+      assert.notEqual(newKey, env.oldKey);
+      assert.deepEqual(
+        env.aws.accessKeysOf(ROOT_USER),
+        [newKey],
+        "the old key is gone; only Vault knows the new one",
+      );
+      assert.equal(created.id, "team-aws/config/rotate-root");
       assert.deepEqual(Object.keys(created.props).sort(), ["__provider", "mountPath", "rotatedAt"]);
       const state = JSON.stringify(created.props);
-      assert.doesNotMatch(state, new RegExp(`${NEW_KEY}|${TOKEN}`));
-      assert.doesNotMatch(host.stderr, new RegExp(TOKEN));
+      for (const secret of [newKey, env.rootKey()!.secret_key!, env.token]) {
+        assert.ok(
+          !state.includes(secret) && !host.stderr.includes(secret),
+          "no key or token in state or logs",
+        );
+      }
     } finally {
       await host.stop();
-      await vault.close();
+      await env.stop();
     }
   });
 
   it("falls back to VAULT_ADDR and VAULT_TOKEN in the environment, sending no namespace header when none is set", async () => {
-    const vault = await startVault();
+    const env = await startVault();
     const host = await DynamicProviderHost.start({
-      env: { ...cleanEnv(), VAULT_ADDR: vault.address, VAULT_TOKEN: TOKEN },
+      env: { ...cleanEnv(), VAULT_ADDR: env.vault.address, VAULT_TOKEN: env.token },
     });
     try {
       await host.configure({});
       await host.create({ __provider: provider, mountPath: "aws" });
-      assert.deepEqual(vault.seen, [
-        { method: "POST", url: "/v1/aws/config/rotate-root", token: TOKEN, namespace: undefined },
-      ]);
+      assert.deepEqual(
+        env.vault.requests.map((r) => [r.method, r.path, r.namespace, r.status]),
+        [["POST", "aws/config/rotate-root", undefined, 200]],
+      );
+      assert.notEqual(env.rootKey()!.access_key, env.oldKey);
     } finally {
       await host.stop();
-      await vault.close();
+      await env.stop();
+    }
+  });
+
+  it("uses the environment when the engine never sent a Configure call", async () => {
+    const env = await startVault();
+    const host = await DynamicProviderHost.start({
+      env: { ...cleanEnv(), VAULT_ADDR: env.vault.address, VAULT_TOKEN: env.token },
+    });
+    try {
+      await host.create({ __provider: provider, mountPath: "aws" });
+      assert.notEqual(env.rootKey()!.access_key, env.oldKey);
+    } finally {
+      await host.stop();
+      await env.stop();
     }
   });
 
   it("verifies TLS: refuses an unknown CA, accepts one given by VAULT_CACERT", async () => {
-    const ca = await testCa();
-    const vault = await startVault({ tls: await ca.serverCert() });
+    const env = await startVault({ tls: true });
     const caFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "rotate-root-")), "ca.pem");
-    fs.writeFileSync(caFile, ca.certPem);
-    const untrusting = await DynamicProviderHost.start({
-      env: { ...cleanEnv(), VAULT_ADDR: vault.address, VAULT_TOKEN: TOKEN },
-    });
-    const trusting = await DynamicProviderHost.start({
-      env: { ...cleanEnv(), VAULT_ADDR: vault.address, VAULT_TOKEN: TOKEN, VAULT_CACERT: caFile },
-    });
+    fs.writeFileSync(caFile, env.vault.caCertPem!);
+    const base = { ...cleanEnv(), VAULT_ADDR: env.vault.address, VAULT_TOKEN: env.token };
+    const untrusting = await DynamicProviderHost.start({ env: base });
+    const trusting = await DynamicProviderHost.start({ env: { ...base, VAULT_CACERT: caFile } });
     try {
       await untrusting.configure({});
       await assert.rejects(untrusting.create({ __provider: provider, mountPath: "aws" }), /certificate/);
-      assert.equal(vault.seen.length, 0);
+      assert.equal(env.vault.requests.length, 0);
+      assert.equal(env.rootKey()!.access_key, env.oldKey);
       await trusting.configure({});
       await trusting.create({ __provider: provider, mountPath: "aws" });
-      assert.equal(vault.seen.length, 1);
+      assert.notEqual(env.rootKey()!.access_key, env.oldKey);
     } finally {
       await untrusting.stop();
       await trusting.stop();
-      await vault.close();
+      await env.stop();
       fs.rmSync(path.dirname(caFile), { recursive: true, force: true });
     }
   });
 
-  it("fails the create with Vault's status and errors, never the token", async () => {
-    const vault = await startVault({
-      status: 400,
-      body: { errors: ["error rotating root: the user has 2 access keys"] },
-    });
+  it("fails the create with Vault's status and errors (root user with two keys), never the token", async () => {
+    const env = await startVault();
+    env.aws.createAccessKey(ROOT_USER);
     const host = await DynamicProviderHost.start({ env: cleanEnv() });
     try {
-      await host.configure({ "vault:address": vault.address, "vault:token": TOKEN });
+      await host.configure({ "vault:address": env.vault.address, "vault:token": env.token });
       await assert.rejects(host.create({ __provider: provider, mountPath: "aws" }), (e: Error) => {
         assert.match(
           e.message,
-          /Vault POST \/v1\/aws\/config\/rotate-root answered 400: error rotating root: the user has 2 access keys/,
+          /Vault POST \/v1\/aws\/config\/rotate-root answered 400: .*must have exactly one access key/,
         );
-        assert.doesNotMatch(e.message, new RegExp(TOKEN));
+        assert.ok(!e.message.includes(env.token));
         return true;
       });
     } finally {
       await host.stop();
-      await vault.close();
+      await env.stop();
+    }
+  });
+
+  it("fails with Vault's permission denied when the token may not rotate", async () => {
+    const env = await startVault();
+    const weak = env.vault.createToken([]);
+    const host = await DynamicProviderHost.start({ env: cleanEnv() });
+    try {
+      await host.configure({ "vault:address": env.vault.address, "vault:token": weak });
+      await assert.rejects(
+        host.create({ __provider: provider, mountPath: "aws" }),
+        /answered 403: .*permission denied/,
+      );
+      assert.equal(env.rootKey()!.access_key, env.oldKey);
+    } finally {
+      await host.stop();
+      await env.stop();
     }
   });
 
@@ -180,20 +207,6 @@ describe("RotateRoot dynamic provider (through the provider host)", function () 
       );
     } finally {
       await host.stop();
-    }
-  });
-
-  it("uses the environment when the engine never sent a Configure call", async () => {
-    const vault = await startVault();
-    const host = await DynamicProviderHost.start({
-      env: { ...cleanEnv(), VAULT_ADDR: vault.address, VAULT_TOKEN: TOKEN },
-    });
-    try {
-      await host.create({ __provider: provider, mountPath: "aws" });
-      assert.equal(vault.seen.length, 1);
-    } finally {
-      await host.stop();
-      await vault.close();
     }
   });
 
@@ -222,18 +235,19 @@ describe("RotateRoot dynamic provider (through the provider host)", function () 
   });
 
   it("read and delete leave Vault alone: there is nothing to read back or undo", async () => {
-    const vault = await startVault();
+    const env = await startVault();
     const host = await DynamicProviderHost.start({ env: cleanEnv() });
     try {
-      await host.configure({ "vault:address": vault.address, "vault:token": TOKEN });
+      await host.configure({ "vault:address": env.vault.address, "vault:token": env.token });
       const props = { __provider: provider, mountPath: "aws", rotatedAt: "2026-01-01T00:00:00.000Z" };
       const read = await host.read("aws/config/rotate-root", props);
       assert.equal(read.props.rotatedAt, "2026-01-01T00:00:00.000Z");
       await host.delete("aws/config/rotate-root", props);
-      assert.equal(vault.seen.length, 0);
+      assert.equal(env.vault.requests.length, 0);
+      assert.equal(env.rootKey()!.access_key, env.oldKey);
     } finally {
       await host.stop();
-      await vault.close();
+      await env.stop();
     }
   });
 });
