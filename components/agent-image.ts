@@ -53,6 +53,19 @@ export function imageBuildArgs(args: AgentImageArgs): Record<string, string> {
   };
 }
 
+/**
+ * The pushed image's `<repository>@sha256:<hex>`. docker.Image reports a bare image id for an
+ * image that was only built locally: refuse it rather than let agents run something unpushed.
+ */
+export function requirePushedDigest(name: string, digest: string): string {
+  if (!/^[^@\s]+@sha256:[a-f0-9]{64}$/.test(digest)) {
+    throw new Error(
+      `AgentImage ${name}: the image has no registry digest (got "${digest}"); check that the push to the registry succeeded`,
+    );
+  }
+  return digest;
+}
+
 export class AgentImage extends pulumi.ComponentResource {
   /** `<repository>@sha256:<hex>`: what agents run. */
   public readonly repoDigest: pulumi.Output<string>;
@@ -86,7 +99,9 @@ export class AgentImage extends pulumi.ComponentResource {
           },
           { parent: this },
         );
-        const token = aws.ecr.getAuthorizationTokenOutput({ registryId: repo.registryId }, { parent: this });
+        // The account's default registry, where this provider creates the repository. (Passing
+        // repo.registryId would add nothing and makes the invoke wait on the repository.)
+        const token = aws.ecr.getAuthorizationTokenOutput({}, { parent: this });
         repository = repo.repositoryUrl;
         auth = {
           // The registry host of the repository URL (`<account>.dkr.ecr.<region>.amazonaws.com`).
@@ -118,15 +133,7 @@ export class AgentImage extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      this.repoDigest = image.repoDigest.apply((digest) => {
-        // A local-only image id would mean nothing was pushed: refuse rather than run a tag.
-        if (!/@sha256:[a-f0-9]{64}$/.test(digest)) {
-          throw new Error(
-            `AgentImage ${name}: the pushed image has no repository digest (got "${digest}"); check that the push to the registry succeeded`,
-          );
-        }
-        return digest;
-      });
+      this.repoDigest = image.repoDigest.apply((digest) => requirePushedDigest(name, digest));
       this.registryAuth = auth;
     }
 
