@@ -2,7 +2,9 @@ import { strict as assert } from "node:assert";
 import { parse } from "@cdktf/hcl2json";
 import { phaseGrants, phasePolicyName, renderPhasePolicy } from "../../components/vault-policy";
 import { CREDENTIAL_TYPES } from "../../components/aws-credential-types";
-import { allows, type Capability, type ParsedPolicy } from "./policy-paths";
+import { aclAllows, DEFAULT_POLICY, parsePolicyHcl, type Capability } from "../support/vault-double-acl";
+
+type ParsedPolicy = Readonly<Record<string, readonly Capability[]>>;
 
 /** Parses policy HCL as Vault would read it: path -> capabilities. */
 async function parsePolicy(text: string): Promise<ParsedPolicy> {
@@ -48,11 +50,10 @@ describe("Vault policy per phase", () => {
     }
   });
 
-  describe("what a plan token may do on Vault (hooks' calls included)", () => {
-    let plan: ParsedPolicy;
-    before(async () => {
-      plan = await parsePolicy(renderPhasePolicy("aws", "tfc-plan", "iam_user", "plan"));
-    });
+  describe("what a plan token may do on Vault (hooks' calls included), by the Vault double's ACL", () => {
+    // The token carries the phase policy plus Vault's built-in `default` policy.
+    const plan = [parsePolicyHcl(renderPhasePolicy("aws", "tfc-plan", "iam_user", "plan")), DEFAULT_POLICY];
+    const allows = (policies: typeof plan, path: string, cap: Capability) => aclAllows(policies, path, [cap]);
 
     it("reads its own phase's credentials", () => {
       assert.equal(allows(plan, "aws/creds/tfc-plan", "read"), true);

@@ -1,0 +1,159 @@
+/**
+ * End to end against the shared Vault double: the JWT roles, policies and AWS roles exactly as
+ * the components register them, HCP Terraform-style tokens from the test issuer, and the calls
+ * the hooks make (login, read creds, `PUT sys/leases/revoke/<lease_id>`, lookup, revoke-self).
+ */
+import { strict as assert } from "node:assert";
+import * as pulumi from "@pulumi/pulumi";
+import { installMocks, recorder, settled } from "../support/pulumi-mocks";
+import { AwsDouble } from "../support/aws-double";
+import { TokenIssuer, type RunIdentity } from "../support/token-issuer";
+import { VaultDouble } from "../support/vault-double";
+import { VaultAwsEngine } from "../../components/vault-aws-engine";
+import { TfcJwtTrust } from "../../components/tfc-jwt-trust";
+import { tfcJwtTrustArgs, vaultAwsEngineArgs } from "../../components/vault-side-args";
+import { seedVaultDouble } from "./seed-vault-double";
+import { vaultSide } from "./fixtures";
+
+const WS_ID = "ws-NetProd42";
+
+/** The parts of Vault's answers these tests read. */
+interface VaultAnswer {
+  lease_id?: string;
+  errors?: string[];
+  auth?: {
+    client_token: string;
+    token_type: string;
+    metadata: Record<string, string>;
+    policies: string[];
+    lease_duration: number;
+  };
+}
+
+describe("Vault side end to end (Vault double, hooks' calls)", function () {
+  this.timeout(30_000);
+  let aws: AwsDouble;
+  let vault: VaultDouble;
+  let issuer: TokenIssuer;
+
+  const run = (phase: "plan" | "apply", change: Partial<RunIdentity> = {}): RunIdentity => ({
+    organization: "acme",
+    project: "Platform Team",
+    workspace: "network-prod",
+    workspaceId: WS_ID,
+    audience: "vault.workload.identity",
+    runId: "run-e2e123",
+    phase,
+    ...change,
+  });
+
+  async function call(method: string, path: string, token?: string, body?: unknown) {
+    const res = await fetch(`${vault.address}/v1/${path}`, {
+      method,
+      headers: { ...(token ? { "X-Vault-Token": token } : {}), "Content-Type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : {}) as VaultAnswer };
+  }
+
+  async function login(role: string, identity: RunIdentity) {
+    return call("POST", "auth/jwt-tfc/login", undefined, { role, jwt: issuer.issue(identity) });
+  }
+
+  async function loginToken(role: string, identity: RunIdentity): Promise<string> {
+    const res = await login(role, identity);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    return res.body.auth!.client_token;
+  }
+
+  before(async () => {
+    await installMocks();
+    aws = await AwsDouble.start();
+    vault = await VaultDouble.start({ aws });
+    issuer = await TokenIssuer.start();
+    recorder.reset();
+    const side = vaultSide({ tfcAddress: issuer.issuer, allowInsecureHttp: true });
+    const engine = new VaultAwsEngine("eng", vaultAwsEngineArgs(side));
+    new TfcJwtTrust("trust", tfcJwtTrustArgs(side, engine, pulumi.output(WS_ID)));
+    for (let i = 0; i < 4; i++) await settled();
+    seedVaultDouble(vault, recorder.resources, { mountUser: "vault-engine-root" });
+  });
+
+  after(async () => {
+    await vault.stop();
+    await aws.stop();
+    await issuer.stop();
+  });
+
+  it("a plan token reads plan credentials and revokes its own lease synchronously, as the hooks do", async () => {
+    const token = await loginToken("tfc-plan", run("plan"));
+    const creds = await call("GET", "aws/creds/tfc-plan", token);
+    assert.equal(creds.status, 200);
+    const leaseId = creds.body.lease_id!;
+    const user = vault.liveLeases().find((l) => l.leaseId === leaseId)!.userName!;
+    assert.ok(aws.userNames().includes(user));
+
+    const revoke = await call("PUT", `sys/leases/revoke/${leaseId}`, token, { sync: true });
+    assert.equal(revoke.status, 204);
+    assert.ok(!aws.userNames().includes(user), "the IAM user is deleted");
+    const lookup = await call("PUT", "sys/leases/lookup", token, { lease_id: leaseId });
+    assert.equal(lookup.status, 400, "lookup (from default) confirms the lease is gone");
+    assert.equal((await call("POST", "auth/token/revoke-self", token)).status, 204);
+  });
+
+  it("a plan token cannot read apply credentials or the engine's configuration", async () => {
+    const token = await loginToken("tfc-plan", run("plan"));
+    assert.equal((await call("GET", "aws/creds/tfc-apply", token)).status, 403);
+    assert.equal((await call("GET", "aws/config/root", token)).status, 403);
+    assert.equal((await call("GET", "aws/roles/tfc-plan", token)).status, 403);
+    assert.equal((await call("POST", "aws/config/rotate-root", token)).status, 403);
+  });
+
+  it("the body form of revoke is refused: the policy scopes revocation by lease id in the path", async () => {
+    const token = await loginToken("tfc-plan", run("plan"));
+    const creds = await call("GET", "aws/creds/tfc-plan", token);
+    const res = await call("PUT", "sys/leases/revoke", token, { lease_id: creds.body.lease_id, sync: true });
+    assert.equal(res.status, 403);
+    assert.equal(
+      (await call("PUT", `sys/leases/revoke/${creds.body.lease_id!}`, token, { sync: true })).status,
+      204,
+    );
+  });
+
+  it("an apply token cannot revoke a plan lease", async () => {
+    const plan = await loginToken("tfc-plan", run("plan"));
+    const apply = await loginToken("tfc-apply", run("apply"));
+    const creds = await call("GET", "aws/creds/tfc-plan", plan);
+    assert.equal(
+      (await call("PUT", `sys/leases/revoke/${creds.body.lease_id!}`, apply, { sync: true })).status,
+      403,
+    );
+    assert.equal(
+      (await call("PUT", `sys/leases/revoke/${creds.body.lease_id!}`, plan, { sync: true })).status,
+      204,
+    );
+  });
+
+  it("refuses a plan token at the apply role, and tokens of another workspace id or audience", async () => {
+    const wrongPhase = await login("tfc-apply", run("plan"));
+    assert.equal(wrongPhase.status, 400);
+    assert.match(String(wrongPhase.body.errors), /claim "sub" does not match/);
+    assert.equal((await login("tfc-plan", run("plan", { workspaceId: "ws-Other1" }))).status, 400);
+    assert.equal((await login("tfc-plan", run("plan", { audience: "other" }))).status, 400);
+    assert.equal((await login("tfc-plan", run("plan", { project: "Default Project" }))).status, 400);
+  });
+
+  it("issues revocable service tokens whose metadata ties them to the run", async () => {
+    const res = await login("tfc-apply", run("apply"));
+    assert.equal(res.body.auth!.token_type, "service");
+    assert.deepEqual(res.body.auth!.metadata, {
+      role: "tfc-apply",
+      run_id: "run-e2e123",
+      run_phase: "apply",
+      workspace_id: WS_ID,
+    });
+    assert.deepEqual([...res.body.auth!.policies].sort(), ["aws-tfc-apply-creds", "default"]);
+    assert.equal(res.body.auth!.lease_duration, 3600);
+  });
+});
