@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
+import * as vault from "@pulumi/vault";
 import {
   installMocks,
   isSecretInput,
@@ -197,5 +198,40 @@ describe("VaultAwsEngine", () => {
       "eng-plan-role",
     ]);
     assert.ok(pulumi.Output.isInstance(engine.mountPath));
+  });
+});
+
+describe("VaultAwsEngine resource options", () => {
+  before(installMocks);
+  beforeEach(() => recorder.reset());
+
+  /** Resource options of each child, seen through a transformation on the component. */
+  function optionsOf(args: VaultAwsEngineArgs): Map<string, pulumi.CustomResourceOptions> {
+    const seen = new Map<string, pulumi.CustomResourceOptions>();
+    new VaultAwsEngine("eng", args, {
+      transformations: [
+        (a) => {
+          seen.set(a.name, a.opts);
+          return undefined;
+        },
+      ],
+    });
+    return seen;
+  }
+
+  it("with rotation, ignores root-key drift (Pulumi must not write the deleted key back) and rotates after the backend", () => {
+    const side = vaultSide({ ...WITH_ROOT_KEYS.values, rotateRootKey: true }, WITH_ROOT_KEYS.secrets);
+    const opts = optionsOf(vaultAwsEngineArgs(side));
+    assert.deepEqual(opts.get("eng-backend")?.ignoreChanges, ["accessKey", "secretKey"]);
+    const dependsOn = opts.get("eng-rotate-root")?.dependsOn as pulumi.Resource[];
+    assert.equal(dependsOn.length, 1);
+    assert.ok(dependsOn[0] instanceof vault.aws.SecretBackend);
+  });
+
+  it("without rotation, lets root-key changes through", () => {
+    const side = vaultSide(WITH_ROOT_KEYS.values, WITH_ROOT_KEYS.secrets);
+    const opts = optionsOf(vaultAwsEngineArgs(side));
+    assert.equal(opts.get("eng-backend")?.ignoreChanges, undefined);
+    assert.equal(opts.has("eng-rotate-root"), false);
   });
 });
