@@ -34,7 +34,7 @@ function ecsArgs(
       logRetentionDays: 30,
       network,
       ...runtime,
-    } as AgentPoolArgs["runtime"],
+    },
     ...overrides,
   };
 }
@@ -71,7 +71,7 @@ describe("AgentPool on ECS Fargate", () => {
     const pool = new AgentPool("agents", ecsArgs());
     await settled();
     const tfcPool = recorder.one(T.pool, "agents-pool");
-    assert.deepEqual(plain(tfcPool.inputs).organization, "acme");
+    assert.equal(tfcPool.inputs.organization, "acme");
     assert.equal(tfcPool.inputs.name, "tfc-jit-aws");
     assert.equal(tfcPool.inputs.organizationScoped, true);
     const token = recorder.one(T.token, "agents-token");

@@ -49,7 +49,7 @@ export function registerAgentMocks(): void {
     arn: "arn:aws:ecr:us-east-1:123456789012:repository/tfc-jit-aws/tfc-agent",
   }));
   recorder.outputs.set(T.image, (args) => {
-    const imageName = String(args.inputs.imageName);
+    const imageName = String((args.inputs as Record<string, unknown>).imageName);
     return { repoDigest: `${imageName.replace(/:[^:/]+$/, "")}@${DIGEST}` };
   });
   recorder.outputs.set(T.token, () => ({ token: AGENT_TOKEN }));

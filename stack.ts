@@ -1,0 +1,158 @@
+/**
+ * The whole system for one stack, from validated configuration. Data flows one way:
+ *
+ *   VaultAwsEngine ─────────────────────────────┐
+ *   AgentImage -> AgentPool (pool id) -> DemoWorkspace: workspace -> TfcJwtTrust(workspace id)
+ *                                                       -> hook variables (engine + trust names)
+ *
+ * The pool comes before the workspace (the workspace runs on it); the JWT roles come after the
+ * workspace (they bind its id); the hook variables come last (they name the roles). DemoWorkspace
+ * cuts that cycle with its `bindHookContract` callback (see components/demo-workspace.ts).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { StackConfig } from "./config";
+import { VaultAwsEngine } from "./components/vault-aws-engine";
+import { TfcJwtTrust } from "./components/tfc-jwt-trust";
+import { tfcJwtTrustArgs, vaultAwsEngineArgs } from "./components/vault-side-args";
+import { AgentImage, type AgentImageTarget } from "./components/agent-image";
+import { AgentPool, type AgentRuntimeArgs } from "./components/agent-pool";
+import { DemoWorkspace, type HookContract } from "./components/demo-workspace";
+import type { ImageSource } from "./config/agent";
+
+export interface StackOptions {
+  /** Build context of the agent image: the repository root (default: the program's directory). */
+  readonly contextDir?: string;
+}
+
+type PerPhase<T> = { plan: T; apply: T };
+
+/** What an operator needs after `pulumi up`; nothing secret. */
+export interface StackOutputs {
+  vaultAwsMountPath: pulumi.Output<string>;
+  vaultAwsRoles: PerPhase<pulumi.Output<string>>;
+  vaultPolicies: PerPhase<pulumi.Output<string>>;
+  vaultJwtAuthPath: pulumi.Output<string>;
+  vaultJwtRoles: PerPhase<pulumi.Output<string>>;
+  agentPoolId: pulumi.Output<string>;
+  agentImage: pulumi.Output<string>;
+  workspaceId: pulumi.Output<string>;
+  workspaceUrl: pulumi.Output<string>;
+}
+
+function imageTarget(source: ImageSource): AgentImageTarget {
+  switch (source.kind) {
+    case "ecr":
+      return { kind: "ecr", repositoryName: source.repositoryName };
+    case "registry":
+      return { kind: "registry", ...source.registry };
+    case "prebuilt":
+      return { kind: "prebuilt", repoDigest: source.repoDigest };
+  }
+}
+
+/** TCP ports agents must reach: HTTPS and Vault's port. */
+export function egressPorts(vaultAddress: string): number[] {
+  const url = new URL(vaultAddress);
+  const vaultPort = url.port === "" ? (url.protocol === "http:" ? 80 : 443) : Number(url.port);
+  return [...new Set([443, vaultPort])];
+}
+
+function runtimeArgs(config: StackConfig): AgentRuntimeArgs {
+  const { agent, vault } = config;
+  if (agent.runtime === "docker") {
+    return { kind: "docker", ...(agent.dockerHost !== undefined ? { host: agent.dockerHost } : {}) };
+  }
+  const { network } = agent.ecs;
+  return {
+    kind: "ecs",
+    cpu: agent.ecs.cpu,
+    memory: agent.ecs.memory,
+    logRetentionDays: agent.ecs.logRetentionDays,
+    network: {
+      ...(network.existing ? { existing: network.existing } : {}),
+      vpcCidr: network.vpcCidr,
+      assignPublicIp: network.assignPublicIp,
+      egressCidrs: network.egressCidrs,
+      egressPorts: egressPorts(vault.vaultAddress),
+    },
+    ...(agent.ecs.scaling ? { scaling: agent.ecs.scaling } : {}),
+  };
+}
+
+export function createStack(config: StackConfig, options: StackOptions = {}): StackOutputs {
+  const { vault, agent, workspace: ws } = config;
+
+  const engine = new VaultAwsEngine("vault-aws", vaultAwsEngineArgs(vault));
+
+  const image = new AgentImage("agent-image", {
+    target: imageTarget(agent.image.source),
+    tfcAgentVersion: agent.image.tfcAgentVersion,
+    ...(agent.image.tfcAgentDigest !== undefined ? { tfcAgentDigest: agent.image.tfcAgentDigest } : {}),
+    platform: agent.image.platform,
+    contextDir: options.contextDir ?? __dirname,
+  });
+
+  const pool = new AgentPool("agents", {
+    organization: vault.tfc.organization,
+    poolName: agent.pool.name,
+    organizationScoped: agent.pool.organizationScoped,
+    tfcAddress: vault.tfc.address,
+    image: image.repoDigest,
+    ...(image.registryAuth ? { registryAuth: image.registryAuth } : {}),
+    ...(image.repositoryArn ? { repositoryArn: image.repositoryArn } : {}),
+    platform: agent.image.platform,
+    count: agent.count,
+    logLevel: agent.logLevel,
+    runtime: runtimeArgs(config),
+  });
+
+  const bound: { trust?: TfcJwtTrust } = {};
+  const bindHookContract = (workspaceId: pulumi.Output<string>): HookContract => {
+    const trust = new TfcJwtTrust("tfc-trust", tfcJwtTrustArgs(vault, engine, workspaceId));
+    bound.trust = trust;
+    const roleArn = (phase: "plan" | "apply") => vault.phases[phase].roleArns[0];
+    const planArn = roleArn("plan");
+    const applyArn = roleArn("apply");
+    return {
+      audience: vault.trust.audience,
+      vaultAddress: vault.vaultAddress,
+      ...(ws.vaultNamespace !== undefined ? { vaultNamespace: ws.vaultNamespace } : {}),
+      ...(ws.vaultEncodedCaCert !== undefined ? { vaultEncodedCaCert: ws.vaultEncodedCaCert } : {}),
+      authPath: trust.authPath,
+      jwtRoles: trust.roleNames,
+      awsMountPath: engine.mountPath,
+      credentialType: engine.credentialTypes.plan,
+      awsRoles: engine.roleNames,
+      ...(planArn !== undefined || applyArn !== undefined
+        ? { roleArns: { ...(planArn ? { plan: planArn } : {}), ...(applyArn ? { apply: applyArn } : {}) } }
+        : {}),
+    };
+  };
+
+  const demo = new DemoWorkspace("demo", {
+    organization: vault.tfc.organization,
+    name: vault.tfc.workspace,
+    ...(ws.projectId !== undefined ? { projectId: ws.projectId } : {}),
+    agentPoolId: pool.poolId,
+    vcsRepo: { identifier: ws.vcs.identifier, ...ws.vcs.connection, ...(ws.vcs.branch ? { branch: ws.vcs.branch } : {}) },
+    ...(ws.workingDirectory !== undefined ? { workingDirectory: ws.workingDirectory } : {}),
+    ...(ws.terraformVersion !== undefined ? { terraformVersion: ws.terraformVersion } : {}),
+    autoApply: ws.autoApply,
+    demo: ws.demo,
+    bindHookContract,
+  });
+  const trust = bound.trust;
+  if (trust === undefined) throw new Error("DemoWorkspace did not bind the hook contract (no JWT trust was created)");
+
+  return {
+    vaultAwsMountPath: engine.mountPath,
+    vaultAwsRoles: engine.roleNames,
+    vaultPolicies: engine.policyNames,
+    vaultJwtAuthPath: trust.authPath,
+    vaultJwtRoles: trust.roleNames,
+    agentPoolId: pool.poolId,
+    agentImage: image.repoDigest,
+    workspaceId: demo.workspaceId,
+    workspaceUrl: demo.htmlUrl,
+  };
+}
