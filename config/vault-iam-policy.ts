@@ -5,7 +5,8 @@
  */
 
 const READ_VERBS = ["Describe", "Get", "List", "BatchGet", "Head", "View", "Search", "Lookup"];
-const ACTION = /^(\*|[a-z0-9-]+:[A-Za-z0-9*?]+)$/;
+// IAM matches service prefixes and action names case-insensitively.
+const ACTION = /^(\*|[A-Za-z0-9-]+:[A-Za-z0-9*?]+)$/;
 
 interface Statement {
   readonly Effect?: unknown;
@@ -81,7 +82,8 @@ export function parseIamPolicy(text: string): { json: string } | { problem: stri
 export function isReadOnlyAction(action: string): boolean {
   const verb = action.split(":")[1];
   if (verb === undefined) return false;
-  return READ_VERBS.some((v) => verb.startsWith(v));
+  const lower = verb.toLowerCase();
+  return READ_VERBS.some((v) => lower.startsWith(v.toLowerCase()));
 }
 
 /**

@@ -478,6 +478,16 @@ describe("Vault-side config validation", () => {
     assert.deepEqual(problems({ vaultAddress: "http://127.0.0.1:8200", allowInsecureHttp: true }), []);
   });
 
+  it("judges plan actions case-insensitively, as IAM does", () => {
+    assert.deepEqual(
+      problems({ planPolicyDocument: policy([allow(["EC2:describe*", "s3:getobject"])]) }),
+      [],
+    );
+    const messages = problems({ planPolicyDocument: policy([allow(["S3:putObject"])]) });
+    assert.equal(messages.length, 1);
+    assert.match(messages[0], /write-looking actions in the plan phase \(S3:putObject\)/);
+  });
+
   it("accepts a plan that writes only when explicitly allowed", () => {
     assert.deepEqual(
       problems({ planPolicyDocument: policy([allow("s3:PutObject")]), allowPlanWrites: true }),
