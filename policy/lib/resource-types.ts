@@ -13,6 +13,8 @@ export const TYPES = {
   dockerImage: "docker:index/image:Image",
   dockerContainer: "docker:index/container:Container",
   ecsTaskDefinition: "aws:ecs/taskDefinition:TaskDefinition",
+  ssmParameter: "aws:ssm/parameter:Parameter",
+  secretsManagerVersion: "aws:secretsmanager/secretVersion:SecretVersion",
   tfcAgentPool: "pulumi-nodejs:dynamic/tfc:AgentPool",
   tfcAgentToken: "pulumi-nodejs:dynamic/tfc:AgentToken",
   tfcWorkspace: "pulumi-nodejs:dynamic/tfc:Workspace",

@@ -1,11 +1,12 @@
 /**
- * Agents run the image by digest (`...@sha256:`), never by a tag: a tag can be moved to other
- * content after review, a digest cannot.
+ * Agents run the image by digest (`<repository>@sha256:...`), or by local image id
+ * (`sha256:...`, what a Docker host reports for a pulled image; content-addressed as well), never
+ * by a tag: a tag can be moved to other content after review, a digest cannot.
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { agentContainers } from "../lib/agent-containers";
 
-const BY_DIGEST = /@sha256:[0-9a-f]{64}$/;
+const BY_DIGEST = /(^|@)sha256:[0-9a-f]{64}$/;
 
 export const agentImageByDigest: ResourceValidationPolicy = {
   name: "agent-image-by-digest",

@@ -6,11 +6,15 @@
  * - sensitive HCP Terraform variable values (`value`);
  * - the AWS secrets engine's root keys (`accessKey`, `secretKey`; the Vault SDK adds them);
  * - an `aws` provider given static keys (`accessKey`, `secretKey`, `token`; the AWS SDK adds them);
- * - a Docker image's registry password (`registry`: docker v5 does not mark it by itself).
+ * - a Docker image's registry password (`registry`: docker v5 does not mark it by itself);
+ * - where the agent token is handed on: a Docker container's `envs` holding `TFC_AGENT_TOKEN`, an
+ *   SSM SecureString `value`, a Secrets Manager `secretString`.
+ * A secret input alone would also keep the output secret, but a policy cannot see it; the
+ * option is what it can check, and it holds however the value reached the input.
  */
 import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { TYPES } from "../lib/resource-types";
-import { jsonObject, text } from "../lib/values";
+import { jsonObject, text, texts } from "../lib/values";
 
 /** The outputs that must be secret for this resource, given its inputs. */
 export function requiredSecretOutputs(type: string, props: Record<string, unknown>): string[] {
@@ -26,6 +30,12 @@ export function requiredSecretOutputs(type: string, props: Record<string, unknow
       return present("accessKey", "secretKey", "token");
     case TYPES.dockerImage:
       return text(jsonObject(props.registry)?.password) !== undefined ? ["registry"] : [];
+    case TYPES.dockerContainer:
+      return texts(props.envs).some((e) => e.startsWith("TFC_AGENT_TOKEN=")) ? ["envs"] : [];
+    case TYPES.ssmParameter:
+      return props.type === "SecureString" ? ["value"] : [];
+    case TYPES.secretsManagerVersion:
+      return present("secretString");
     default:
       return [];
   }
@@ -34,7 +44,7 @@ export function requiredSecretOutputs(type: string, props: Record<string, unknow
 export const secretsStaySecret: ResourceValidationPolicy = {
   name: "secrets-stay-secret",
   description:
-    "Agent tokens, sensitive variable values, root keys, static provider keys and registry passwords are secret outputs.",
+    "Agent tokens (and where they are handed on), sensitive variable values, root keys, static provider keys and registry passwords are secret outputs.",
   enforcementLevel: "mandatory",
   severity: "critical",
   validateResource: (args: ResourceValidationArgs, reportViolation) => {

@@ -121,6 +121,9 @@ describe("policy agent-image-by-digest", () => {
       'pool-task: agent container tfc-agent runs image "example/tfc-agent-jit:1.28.3" by tag: use the pushed image\'s repo digest (<repository>@sha256:...)',
     ]);
   });
+  it("passes a Docker agent that runs the pulled image by its id", async () => {
+    assert.deepEqual(await violations(agentImageByDigest, mutate(agentContainer, { image: DIGEST })), []);
+  });
   it("refuses a Docker agent that runs a tag", async () => {
     const found = await violations(
       agentImageByDigest,

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { secretsStaySecret } from "../../policy/policies/secrets-stay-secret";
-import { agentImage, agentToken, awsSecretBackend, sensitiveVariable } from "./fixtures";
+import { agentContainer, agentImage, agentToken, awsSecretBackend, sensitiveVariable } from "./fixtures";
 import { type FixtureResource, mutate, violations } from "./harness";
 
 const without = (r: FixtureResource): FixtureResource => ({ ...r, additionalSecretOutputs: [] });
@@ -12,9 +12,32 @@ const awsProvider: FixtureResource = {
   additionalSecretOutputs: ["accessKey", "secretKey", "token"],
 };
 
+const ssmToken: FixtureResource = {
+  type: "aws:ssm/parameter:Parameter",
+  name: "pool-token",
+  props: { type: "SecureString", value: "agent-token" },
+  additionalSecretOutputs: ["value", "valueWo"],
+};
+const registrySecret: FixtureResource = {
+  type: "aws:secretsmanager/secretVersion:SecretVersion",
+  name: "pool-registry",
+  props: { secretId: "arn:aws:secretsmanager:us-east-1:123456789012:secret:r", secretString: "{}" },
+  additionalSecretOutputs: ["secretBinary", "secretString", "secretStringWo"],
+};
+const dockerAgent: FixtureResource = { ...agentContainer, additionalSecretOutputs: ["envs"] };
+
 describe("policy secrets-stay-secret", () => {
   it("passes the agent token, a sensitive variable, root keys, provider keys and a registry password marked secret", async () => {
-    for (const r of [agentToken, sensitiveVariable, awsSecretBackend, awsProvider, agentImage]) {
+    for (const r of [
+      agentToken,
+      sensitiveVariable,
+      awsSecretBackend,
+      awsProvider,
+      agentImage,
+      ssmToken,
+      registrySecret,
+      dockerAgent,
+    ]) {
       assert.deepEqual(await violations(secretsStaySecret, r), [], r.type);
     }
   });
@@ -53,6 +76,24 @@ describe("policy secrets-stay-secret", () => {
     assert.match(
       (await violations(secretsStaySecret, without(agentImage))).join("\n"),
       /would store registry in plaintext/,
+    );
+  });
+  it("refuses an agent container whose env (holding the token) is not secret", async () => {
+    assert.deepEqual(await violations(secretsStaySecret, without(dockerAgent)), [
+      'pool-agent-0 (docker:index/container:Container) would store envs in plaintext state: add "envs" to additionalSecretOutputs',
+    ]);
+    const noToken = mutate(without(dockerAgent), { envs: ["TFC_AGENT_SINGLE=true"] });
+    assert.deepEqual(await violations(secretsStaySecret, noToken), []);
+  });
+  it("refuses an SSM SecureString or a Secrets Manager value that is not secret", async () => {
+    assert.match(
+      (await violations(secretsStaySecret, without(ssmToken))).join("\n"),
+      /would store value in plaintext/,
+    );
+    assert.deepEqual(await violations(secretsStaySecret, mutate(without(ssmToken), { type: "String" })), []);
+    assert.match(
+      (await violations(secretsStaySecret, without(registrySecret))).join("\n"),
+      /would store secretString in plaintext/,
     );
   });
 });
