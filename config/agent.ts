@@ -247,8 +247,10 @@ function readNetwork(r: ConfigReader): EcsNetworkSettings {
       `edit ${r.fullKey("agentEgressCidrs")} in Pulumi.<stack>.yaml (a YAML list, e.g. [0.0.0.0/0])`,
     );
   }
-  // The created VPC has public subnets and no NAT: tasks need a public IP to reach out.
-  const assignPublicIp = r.boolean("agentAssignPublicIp", vpcId === undefined);
+  // auto: the created VPC has public subnets and no NAT, so tasks there need a public IP; in an
+  // existing network the subnets' own routing (NAT, endpoints) decides, so none by default.
+  const publicIp = r.oneOf("agentAssignPublicIp", ["auto", "true", "false"] as const, "auto");
+  const assignPublicIp = publicIp === "auto" ? vpcId === undefined : publicIp === "true";
   return {
     ...(vpcId !== undefined && subnetIds.length > 0 ? { existing: { vpcId, subnetIds } } : {}),
     vpcCidr,
@@ -284,14 +286,14 @@ function readEcs(r: ConfigReader, count: number): EcsSettings {
     );
   }
   const logRetentionDays = r.integer("agentLogRetentionDays", 30, { min: 1, max: 3653 });
-  const maxRaw = r.optionalString("agentMaxCount");
-  const maxCount = r.integer("agentMaxCount", count, { min: 1, max: 100 });
+  // 0 (the default) = a fixed count; above agentCount = CPU target tracking up to it.
+  const maxCount = r.integer("agentMaxCount", 0, { min: 0, max: 100 });
   const cpuTargetPercent = r.integer("agentScaleCpuPercent", 70, { min: 10, max: 95 });
-  if (maxRaw !== undefined && maxCount < count) {
+  if (maxCount !== 0 && maxCount < count) {
     r.fail(
       "agentMaxCount",
       `(${maxCount}) is below agentCount (${count})`,
-      `pulumi config set ${r.fullKey("agentMaxCount")} ${count * 2}, or remove it for a fixed count`,
+      `pulumi config set ${r.fullKey("agentMaxCount")} ${count * 2}, or 0 for a fixed count`,
     );
   }
   return {
@@ -299,7 +301,7 @@ function readEcs(r: ConfigReader, count: number): EcsSettings {
     memory,
     logRetentionDays,
     network: readNetwork(r),
-    ...(maxRaw !== undefined && maxCount > count ? { scaling: { maxCount, cpuTargetPercent } } : {}),
+    ...(maxCount > count ? { scaling: { maxCount, cpuTargetPercent } } : {}),
   };
 }
 
