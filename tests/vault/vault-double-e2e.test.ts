@@ -157,3 +157,70 @@ describe("Vault side end to end (Vault double, hooks' calls)", function () {
     assert.equal(res.body.auth!.lease_duration, 3600);
   });
 });
+
+describe("Vault side end to end, STS-type phase (assumed_role apply)", function () {
+  this.timeout(30_000);
+  const ROLE_ARN = "arn:aws:iam::123456789012:role/deployer";
+  let aws: AwsDouble;
+  let vault: VaultDouble;
+  let issuer: TokenIssuer;
+
+  before(async () => {
+    await installMocks();
+    aws = await AwsDouble.start();
+    vault = await VaultDouble.start({ aws });
+    issuer = await TokenIssuer.start();
+    recorder.reset();
+    const side = vaultSide({
+      tfcAddress: issuer.issuer,
+      allowInsecureHttp: true,
+      applyCredentialType: "assumed_role",
+      applyRoleArns: [ROLE_ARN],
+      applyStsTtlSeconds: 900,
+    });
+    const engine = new VaultAwsEngine("eng", vaultAwsEngineArgs(side));
+    new TfcJwtTrust("trust", tfcJwtTrustArgs(side, engine, pulumi.output(WS_ID)));
+    for (let i = 0; i < 4; i++) await settled();
+    seedVaultDouble(vault, recorder.resources, { mountUser: "vault-engine-root" });
+  });
+
+  after(async () => {
+    await vault.stop();
+    await aws.stop();
+    await issuer.stop();
+  });
+
+  it("reads STS credentials from sts/ (as the hooks do) and may revoke that lease, not the plan role's", async () => {
+    const jwt = issuer.issue({
+      organization: "acme",
+      project: "Platform Team",
+      workspace: "network-prod",
+      workspaceId: WS_ID,
+      audience: "vault.workload.identity",
+      phase: "apply",
+    });
+    const login = await fetch(`${vault.address}/v1/auth/jwt-tfc/login`, {
+      method: "POST",
+      body: JSON.stringify({ role: "tfc-apply", jwt }),
+    });
+    const token = ((await login.json()) as VaultAnswer).auth!.client_token;
+    const headers = { "X-Vault-Token": token };
+    const creds = await fetch(
+      `${vault.address}/v1/aws/sts/tfc-apply?role_arn=${encodeURIComponent(ROLE_ARN)}`,
+      { headers },
+    );
+    assert.equal(creds.status, 200);
+    const answer = (await creds.json()) as VaultAnswer & { lease_duration: number };
+    assert.equal(answer.lease_duration, 900);
+    assert.match(answer.lease_id!, /^aws\/sts\/tfc-apply\//);
+    const revoke = (path: string) =>
+      fetch(`${vault.address}/v1/sys/leases/revoke/${path}`, {
+        method: "PUT",
+        headers,
+        body: JSON.stringify({ sync: true }),
+      });
+    assert.equal((await revoke(answer.lease_id!)).status, 204);
+    assert.equal((await revoke("aws/sts/tfc-plan/AbCdEf")).status, 403);
+    assert.equal((await fetch(`${vault.address}/v1/aws/creds/tfc-plan`, { headers })).status, 403);
+  });
+});
