@@ -22,7 +22,9 @@ function roleArgs(p: PhaseSettings): VaultAwsEngineRoleArgs {
     ...(p.iamGroups.length > 0 ? { iamGroups: p.iamGroups } : {}),
     ...(p.userPath !== undefined ? { userPath: p.userPath } : {}),
     ...(p.permissionsBoundaryArn !== undefined ? { permissionsBoundaryArn: p.permissionsBoundaryArn } : {}),
-    // One fixed lifetime: the hooks never ask for another.
+    // One fixed lifetime: the hooks never ask for another. Also sent for session_token: if a
+    // Vault version refuses default_sts_ttl for it (UNCONFIRMED which versions accept it), the role
+    // write fails loudly, which beats silently getting AWS's 12-hour GetSessionToken default.
     ...(sts ? { defaultStsTtlSeconds: p.stsTtlSeconds, maxStsTtlSeconds: p.stsTtlSeconds } : {}),
   };
 }
