@@ -92,6 +92,13 @@ describe("VaultAwsEngine with a Pulumi-managed engine identity", () => {
     recorder.outputs.set("aws:iam/accessKey:AccessKey", () => ({ secret: MANAGED_SECRET }));
   });
   beforeEach(() => recorder.reset());
+  // The recorder is shared by the whole mocha process: leave it as it was found.
+  after(() => {
+    recorder.invokes.delete("aws:index/getPartition:getPartition");
+    recorder.invokes.delete("aws:index/getCallerIdentity:getCallerIdentity");
+    recorder.outputs.delete("aws:iam/user:User");
+    recorder.outputs.delete("aws:iam/accessKey:AccessKey");
+  });
 
   it("creates the user, its least-privilege policy and key, and configures the backend with that key as a secret", async () => {
     new VaultAwsEngine(
