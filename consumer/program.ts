@@ -20,12 +20,25 @@ export interface ConsumerOutputs {
   readonly leaseId: pulumi.Output<string>;
 }
 
-/** A producer output that must be a non-empty string; fails the update with the output's name. */
-function requireText(producer: pulumi.StackReference, name: string, stack: string): pulumi.Output<string> {
-  return producer.requireOutput(name).apply((value: unknown) => {
+/**
+ * A producer output (`name`, or `name.key...` into an object output) that must be a non-empty
+ * string; otherwise the update fails naming the output path.
+ */
+function requireText(
+  producer: pulumi.StackReference,
+  outputPath: string,
+  stack: string,
+): pulumi.Output<string> {
+  const [name, ...keys] = outputPath.split(".");
+  return producer.requireOutput(name ?? outputPath).apply((root: unknown) => {
+    let value: unknown = root;
+    for (const key of keys) {
+      value =
+        value !== null && typeof value === "object" ? (value as Record<string, unknown>)[key] : undefined;
+    }
     if (typeof value !== "string" || value === "") {
       throw new Error(
-        `producer stack ${stack} output "${name}" is not a non-empty string: run pulumi up on the producer, or point the consumer at the right output name`,
+        `producer stack ${stack} output "${outputPath}" is not a non-empty string: run pulumi up on the producer, or point the consumer at the right output`,
       );
     }
     return value;

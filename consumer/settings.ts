@@ -13,9 +13,9 @@ export type CredentialEndpoint = (typeof CREDENTIAL_ENDPOINTS)[number];
 export interface ConsumerSettings {
   /** Fully qualified producer stack, `<org>/<project>/<stack>`. */
   readonly producerStack: string;
-  /** Producer output holding the AWS secrets engine mount path. */
+  /** Producer output holding the AWS secrets engine mount path (`output` or `output.key`). */
   readonly mountPathOutput: string;
-  /** Producer output holding the AWS secrets engine role the consumer reads. */
+  /** Producer output holding the AWS secrets engine role the consumer reads (`output.key`). */
   readonly roleNameOutput: string;
   readonly credentialType: CredentialEndpoint;
   /** Role to assume when the Vault role lists several (`assumed_role`). */
@@ -28,7 +28,8 @@ export interface ConsumerSettings {
 }
 
 const STACK = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
-const OUTPUT_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+// A stack output, optionally followed by keys into an object output: `vaultAwsRoles.apply`.
+const OUTPUT_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 const DURATION = /^\d+[smh]?$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
@@ -47,13 +48,17 @@ export function readConsumerSettings(source: ConfigSource): ConsumerSettings {
   }
   const outputKey = (key: string, fallback: string): string => {
     const value = r.string(key, fallback);
-    if (!OUTPUT_NAME.test(value)) {
-      r.fail(key, `"${value}" is not a stack output name`, `pulumi config set ${r.fullKey(key)} ${fallback}`);
+    if (!OUTPUT_PATH.test(value)) {
+      r.fail(
+        key,
+        `"${value}" is not a stack output (name, or name.key for an object output)`,
+        `pulumi config set ${r.fullKey(key)} ${fallback}`,
+      );
     }
     return value;
   };
   const mountPathOutput = outputKey("mountPathOutput", "vaultAwsMountPath");
-  const roleNameOutput = outputKey("roleNameOutput", "vaultAwsApplyRoleName");
+  const roleNameOutput = outputKey("roleNameOutput", "vaultAwsRoles.apply");
   const credentialType = r.oneOf("credentialType", CREDENTIAL_ENDPOINTS, "creds");
   const roleArn = r.optionalString("roleArn");
   if (roleArn !== undefined && !ROLE_ARN.test(roleArn)) {

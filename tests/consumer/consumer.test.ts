@@ -21,7 +21,7 @@ const SESSION_TOKEN = "FwoGZXIvYXdzconsumer-test-not-real";
 const SETTINGS: ConsumerSettings = {
   producerStack: "acme/tfc-jit-aws/dev",
   mountPathOutput: "vaultAwsMountPath",
-  roleNameOutput: "vaultAwsApplyRoleName",
+  roleNameOutput: "vaultAwsRoles.apply",
   credentialType: "creds",
   awsRegion: "eu-west-1",
   namePrefix: "consumer",
@@ -64,7 +64,7 @@ describe("consumer stack under mocks", () => {
   beforeEach(() => {
     recorder.reset();
     recorder.outputs.set("random:index/randomString:RandomString", () => ({ result: "k3x9qz" }));
-    mockProducer({ vaultAwsMountPath: "aws", vaultAwsApplyRoleName: "tfc-apply" });
+    mockProducer({ vaultAwsMountPath: "aws", vaultAwsRoles: { plan: "tfc-plan", apply: "tfc-apply" } });
     mockVault(null);
   });
   after(() => {
@@ -158,13 +158,13 @@ describe("consumer stack under mocks", () => {
   });
 
   it("fails naming the producer output when it is empty", async () => {
-    mockProducer({ vaultAwsMountPath: "aws", vaultAwsApplyRoleName: "" });
+    mockProducer({ vaultAwsMountPath: "aws", vaultAwsRoles: { plan: "tfc-plan", apply: "" } });
     const outputs = consumerProgram(SETTINGS);
     // Output.promise() is the SDK's internal view of the eventual value, rejections included.
     const lease = (outputs.leaseId as unknown as { promise(): Promise<string> }).promise();
     await assert.rejects(
       lease,
-      /producer stack acme\/tfc-jit-aws\/dev output "vaultAwsApplyRoleName" is not a non-empty string: run pulumi up on the producer/,
+      /producer stack acme\/tfc-jit-aws\/dev output "vaultAwsRoles.apply" is not a non-empty string: run pulumi up on the producer/,
     );
   });
 });

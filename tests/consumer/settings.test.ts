@@ -23,7 +23,7 @@ describe("consumer settings", () => {
     assert.deepEqual(read({ producerStack: "acme/tfc-jit-aws/dev" }), {
       producerStack: "acme/tfc-jit-aws/dev",
       mountPathOutput: "vaultAwsMountPath",
-      roleNameOutput: "vaultAwsApplyRoleName",
+      roleNameOutput: "vaultAwsRoles.apply",
       credentialType: "creds",
       awsRegion: "us-east-1",
       namePrefix: "tfc-jit-consumer",
@@ -77,7 +77,7 @@ describe("consumer settings", () => {
     assert.equal(found.length, 4);
     assert.match(found.join("\n"), /roleArn: "tfc-apply" is not an IAM role ARN/);
     assert.match(found.join("\n"), /awsRegion: "mars" is not an AWS region/);
-    assert.match(found.join("\n"), /roleNameOutput: "role name" is not a stack output name/);
+    assert.match(found.join("\n"), /roleNameOutput: "role name" is not a stack output/);
     assert.match(found.join("\n"), /namePrefix: "has space" is not usable in IAM names/);
   });
 });
