@@ -134,7 +134,11 @@ export function createStack(config: StackConfig, options: StackOptions = {}): St
     name: vault.tfc.workspace,
     ...(ws.projectId !== undefined ? { projectId: ws.projectId } : {}),
     agentPoolId: pool.poolId,
-    vcsRepo: { identifier: ws.vcs.identifier, ...ws.vcs.connection, ...(ws.vcs.branch ? { branch: ws.vcs.branch } : {}) },
+    vcsRepo: {
+      identifier: ws.vcs.identifier,
+      ...ws.vcs.connection,
+      ...(ws.vcs.branch ? { branch: ws.vcs.branch } : {}),
+    },
     ...(ws.workingDirectory !== undefined ? { workingDirectory: ws.workingDirectory } : {}),
     ...(ws.terraformVersion !== undefined ? { terraformVersion: ws.terraformVersion } : {}),
     autoApply: ws.autoApply,
@@ -142,7 +146,8 @@ export function createStack(config: StackConfig, options: StackOptions = {}): St
     bindHookContract,
   });
   const trust = bound.trust;
-  if (trust === undefined) throw new Error("DemoWorkspace did not bind the hook contract (no JWT trust was created)");
+  if (trust === undefined)
+    throw new Error("DemoWorkspace did not bind the hook contract (no JWT trust was created)");
 
   return {
     vaultAwsMountPath: engine.mountPath,

@@ -2,28 +2,16 @@ import { strict as assert } from "node:assert";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import {
-  installMocks,
-  isSecretInput,
-  outputIsSecret,
-  plain,
-  recorder,
-  settled,
-  valueOf,
-} from "../support/pulumi-mocks";
+import { isSecretInput, outputIsSecret, plain, recorder, settled, valueOf } from "../support/pulumi-mocks";
 import { AgentImage, requirePushedDigest, type AgentImageArgs } from "../../components/agent-image";
 import { contentTag, contextFiles } from "../../components/agent-image-context";
-import { DIGEST, ECR_PASSWORD, ECR_URL, T, registerAgentMocks } from "./fixtures";
+import { DIGEST, ECR_PASSWORD, ECR_URL, T, useAgentMocks } from "./fixtures";
 
 const ROOT = path.resolve(__dirname, "../..");
 const base: Omit<AgentImageArgs, "target"> = { tfcAgentVersion: "1.22.5", contextDir: ROOT };
 
 describe("AgentImage", () => {
-  before(installMocks);
-  beforeEach(() => {
-    recorder.reset();
-    registerAgentMocks();
-  });
+  useAgentMocks();
 
   it("pushes to a private ECR repository with immutable tags and scan on push, using ECR's own credentials", async () => {
     const image = new AgentImage("img", {

@@ -1,15 +1,7 @@
 import { strict as assert } from "node:assert";
-import { installMocks, isSecretInput, plain, recorder, settled } from "../support/pulumi-mocks";
+import { isSecretInput, plain, recorder, settled } from "../support/pulumi-mocks";
 import { AgentPool, type AgentPoolArgs } from "../../components/agent-pool";
-import {
-  AGENT_TOKEN,
-  DIGEST,
-  ECR_PASSWORD,
-  T,
-  registerAgentMocks,
-  resourcesLeaking,
-  withKnownIds,
-} from "./fixtures";
+import { AGENT_TOKEN, DIGEST, ECR_PASSWORD, T, resourcesLeaking, useAgentMocks } from "./fixtures";
 
 const IMAGE = `123456789012.dkr.ecr.us-east-1.amazonaws.com/tfc-jit-aws/tfc-agent@${DIGEST}`;
 
@@ -34,12 +26,7 @@ function dockerArgs(overrides: Partial<AgentPoolArgs> = {}, host?: string): Agen
 }
 
 describe("AgentPool on a Docker host", () => {
-  before(installMocks);
-  withKnownIds();
-  beforeEach(() => {
-    recorder.reset();
-    registerAgentMocks();
-  });
+  useAgentMocks();
 
   it("talks to the configured Docker host with the registry password kept secret", async () => {
     new AgentPool("agents", dockerArgs({}, "ssh://ops@docker-host"));

@@ -1,8 +1,8 @@
 import { strict as assert } from "node:assert";
-import { installMocks, isSecretInput, plain, recorder, settled, valueOf } from "../support/pulumi-mocks";
+import { isSecretInput, plain, recorder, settled, valueOf } from "../support/pulumi-mocks";
 import { AgentPool, type AgentPoolArgs } from "../../components/agent-pool";
 import { subnetCidrs } from "../../components/agent-network";
-import { AGENT_TOKEN, DIGEST, T, registerAgentMocks, resourcesLeaking, withKnownIds } from "./fixtures";
+import { AGENT_TOKEN, DIGEST, T, resourcesLeaking, useAgentMocks } from "./fixtures";
 
 const IMAGE = `123456789012.dkr.ecr.us-east-1.amazonaws.com/tfc-jit-aws/tfc-agent@${DIGEST}`;
 const REPO_ARN = "arn:aws:ecr:us-east-1:123456789012:repository/tfc-jit-aws/tfc-agent";
@@ -60,12 +60,7 @@ interface PolicyDoc {
 }
 
 describe("AgentPool on ECS Fargate", () => {
-  before(installMocks);
-  withKnownIds();
-  beforeEach(() => {
-    recorder.reset();
-    registerAgentMocks();
-  });
+  useAgentMocks();
 
   it("creates the HCP Terraform pool and a token for it", async () => {
     const pool = new AgentPool("agents", ecsArgs());

@@ -1,8 +1,8 @@
 import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
-import { installMocks, plain, recorder, settled, valueOf } from "../support/pulumi-mocks";
+import { plain, recorder, settled, valueOf } from "../support/pulumi-mocks";
 import { DemoWorkspace, type DemoWorkspaceArgs, type HookContract } from "../../components/demo-workspace";
-import { T, WORKSPACE_ID, registerAgentMocks, withKnownIds } from "./fixtures";
+import { T, WORKSPACE_ID, useAgentMocks } from "./fixtures";
 
 const CONTRACT: HookContract = {
   audience: "vault.workload.identity",
@@ -41,12 +41,7 @@ function variables(): Vars {
 }
 
 describe("DemoWorkspace", () => {
-  before(installMocks);
-  withKnownIds();
-  beforeEach(() => {
-    recorder.reset();
-    registerAgentMocks();
-  });
+  useAgentMocks();
 
   it("creates an agent-mode workspace on the pool, linked to the demo repository", async () => {
     const ws = new DemoWorkspace("demo", args({ projectId: "prj-Abc123", terraformVersion: "1.9.8" }));

@@ -3,7 +3,7 @@
  * recording mock monitor, and the well-known values tests assert against.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { isSecretInput, recorder } from "../support/pulumi-mocks";
+import { installMocks, isSecretInput, recorder } from "../support/pulumi-mocks";
 
 export const T = {
   ecrRepo: "aws:ecr/repository:Repository",
@@ -127,5 +127,30 @@ export function withKnownIds(): void {
   });
   after(() => {
     if (original) (pulumi.runtime.getMonitor() as unknown as MockHost).mocks.newResource = original;
+  });
+}
+
+const INVOKES = [
+  "aws:ecr/getAuthorizationToken:getAuthorizationToken",
+  "aws:index/getRegion:getRegion",
+  "aws:index/getAvailabilityZones:getAvailabilityZones",
+];
+
+/**
+ * Mocha hooks for a suite that builds agent-side resources: installs the shared mocks, gives
+ * resources known ids, registers the agent mock outputs before each test and removes them after
+ * the suite, so suites that run later in the same process see the shared recorder as they left it.
+ */
+export function useAgentMocks(): void {
+  before(installMocks);
+  withKnownIds();
+  beforeEach(() => {
+    recorder.reset();
+    registerAgentMocks();
+  });
+  after(() => {
+    for (const type of Object.values(T)) recorder.outputs.delete(type);
+    for (const token of INVOKES) recorder.invokes.delete(token);
+    recorder.reset();
   });
 }
