@@ -96,9 +96,14 @@ export function readVaultTarget(env: NodeJS.ProcessEnv): VaultTarget {
   };
 }
 
+/** `.` and `..` segments would make URL normalisation send the call to another Vault path. */
+function hasDotSegment(name: string): boolean {
+  return name.split("/").some((segment) => segment === "." || segment === "..");
+}
+
 function requireName(env: NodeJS.ProcessEnv, key: string, fallback: string, pattern: RegExp): string {
   const v = value(env, key) ?? fallback;
-  if (!pattern.test(v))
+  if (!pattern.test(v) || hasDotSegment(v))
     throw new HookFailure(
       `${key}="${v}" is not a valid Vault path`,
       `set ${key} to the mount path, e.g. ${fallback}, without leading or trailing /`,
@@ -132,7 +137,7 @@ export function readPreSettings(env: NodeJS.ProcessEnv, phase: Phase): PreSettin
       `no Vault JWT role for the ${phase} phase`,
       `set the workspace variable TFC_VAULT_${P}_ROLE (or TFC_VAULT_RUN_ROLE)`,
     );
-  if (!ROLE.test(jwtRole.value))
+  if (!ROLE.test(jwtRole.value) || hasDotSegment(jwtRole.value))
     throw new HookFailure(
       `${jwtRole.key}="${jwtRole.value}" is not a valid role name`,
       `set ${jwtRole.key} to the JWT role's name`,
@@ -149,7 +154,7 @@ export function readPreSettings(env: NodeJS.ProcessEnv, phase: Phase): PreSettin
     `TFC_VAULT_BACKED_AWS_${P}_VAULT_ROLE`,
     "TFC_VAULT_BACKED_AWS_RUN_VAULT_ROLE",
   ]) ?? { key: jwtRole.key, value: jwtRole.value };
-  if (!ROLE.test(awsRole.value))
+  if (!ROLE.test(awsRole.value) || hasDotSegment(awsRole.value))
     throw new HookFailure(
       `${awsRole.key}="${awsRole.value}" is not a valid role name`,
       `set ${awsRole.key} to the AWS secrets engine role's name`,

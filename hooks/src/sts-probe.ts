@@ -43,8 +43,10 @@ export function createProbe(credentials: ProbeCredentials, region: string): StsP
         });
         return { ok: true, detail: out.Arn ?? "" };
       } catch (err) {
+        // AWS errors carry their code as name; network errors are plain Errors with a code.
         const e = err as { name?: string; code?: string };
-        return { ok: false, detail: String(e.name ?? e.code ?? "UnknownError").slice(0, 80) };
+        const id = e.name && e.name !== "Error" ? e.name : (e.code ?? e.name ?? "UnknownError");
+        return { ok: false, detail: String(id).slice(0, 80) };
       }
     },
     close(): void {

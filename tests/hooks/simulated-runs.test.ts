@@ -14,9 +14,14 @@ describe("hooks: simulated runs", function () {
   let sim: AgentSimulator;
 
   afterEach(async () => {
-    if (world && sim) await assertCleanAfterRun(world, sim);
-    sim?.dispose();
-    await world?.stop();
+    try {
+      // A test that failed before creating its own world must not re-check the previous one.
+      if (sim?.isDisposed() === false) await assertCleanAfterRun(world, sim);
+    } finally {
+      // Always close the doubles, or mocha would wait on their sockets forever.
+      sim?.dispose();
+      await world?.stop();
+    }
   });
 
   it("iam_user: each phase gets working keys, revoked (IAM user deleted) when the phase ends", async () => {

@@ -98,6 +98,10 @@ export class AgentSimulator {
     fs.rmSync(this.home, { recursive: true, force: true });
   }
 
+  isDisposed(): boolean {
+    return !fs.existsSync(this.home);
+  }
+
   private tokenFor(phase: Phase): string | null {
     const issue = (run: RunIdentity): string => this.options.issuer.issue(run);
     const identity: RunIdentity = { ...this.options.run, phase, runId: this.runId };

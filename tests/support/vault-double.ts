@@ -328,6 +328,12 @@ export class VaultDouble {
     this.faults.length = 0;
   }
 
+  /** Revokes a lease now, as Vault's background retries eventually do once the cause is fixed. */
+  revokeLeaseNow(leaseId: string): void {
+    const lease = this.leases.get(leaseId);
+    if (lease) this.revokeLease(lease);
+  }
+
   // ---- inspection ----
 
   liveLeases(): LeaseView[] {
