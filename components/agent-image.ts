@@ -131,7 +131,8 @@ export class AgentImage extends pulumi.ComponentResource {
           },
           registry: { server: auth.address, username: auth.username, password: auth.password },
         },
-        { parent: this },
+        // The provider echoes the registry block (with the password) into its outputs.
+        { parent: this, additionalSecretOutputs: ["registry"] },
       );
       this.repoDigest = image.repoDigest.apply((digest) => requirePushedDigest(name, digest));
       this.registryAuth = auth;
