@@ -16,6 +16,28 @@ const HOOKS = ["terraform-pre-plan", "terraform-post-plan", "terraform-pre-apply
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(join(dist, "lib"), { recursive: true });
 
+// The STS probe always passes the credentials it tests, so the SDK's default credential chain
+// (SSO, IMDS, ini files, nested STS/SSO clients) is dead weight: replaced by a stub that refuses,
+// which also guarantees the probe can never fall back to the agent's own credentials. `bowser`
+// only parses browser user agents. Together about a third of the SDK bundle.
+const stubs = {
+  "@aws-sdk/credential-provider-node":
+    "exports.defaultProvider = () => async () => { throw new Error('tfc-jit-aws: only explicit credentials are probed'); };",
+  bowser: "exports.parse = () => ({});",
+};
+const stubPlugin = {
+  name: "stub-unused-sdk-parts",
+  setup(b) {
+    const filter = new RegExp(
+      `^(${Object.keys(stubs)
+        .map((k) => k.replace(/[/.-]/g, "\\$&"))
+        .join("|")})$`,
+    );
+    b.onResolve({ filter }, (args) => ({ path: args.path, namespace: "stub" }));
+    b.onLoad({ filter: /.*/, namespace: "stub" }, (args) => ({ contents: stubs[args.path], loader: "js" }));
+  },
+};
+
 await build({
   entryPoints: { hooks: join(here, "src/main.ts"), "sts-probe": join(here, "src/sts-probe.ts") },
   outdir: join(dist, "lib"),
@@ -27,6 +49,7 @@ await build({
   minify: true,
   legalComments: "eof",
   logLevel: "warning",
+  plugins: [stubPlugin],
 });
 
 const launcher = `#!/usr/bin/env node

@@ -13,7 +13,7 @@ export interface VaultTarget {
   /** Vault's base URL, no trailing slash. */
   readonly address: string;
   readonly namespace?: string;
-  /** PEM of the CA to trust for Vault's certificate (in addition to the system CAs). */
+  /** PEM of the only CA trusted for Vault's certificate (else the system CAs). */
   readonly caCertPem?: string;
 }
 

@@ -11,7 +11,7 @@ import { explainVaultError } from "./explain";
 import { formatDuration, HookFailure, maskKeyId } from "./failure";
 import type { HookKind } from "./hook-name";
 import { info, registerSecret } from "./output";
-import { waitUntilUsable } from "./readiness";
+import { loadProbeModule, waitUntilUsable } from "./readiness";
 import { requireRunId, saveState, statePath, deleteState } from "./state-file";
 import {
   type AwsCredentials,
@@ -53,7 +53,13 @@ export async function runPreHook(hook: HookKind, env: NodeJS.ProcessEnv, started
     const loggedIn = token;
     const credsPath = credentialsPath(settings);
     creds = await step(`reading AWS credentials from ${credsPath}`, credsCheck(settings, hook), async () => {
-      const c = await readCredentials(vault, loggedIn, settings);
+      const c = await readCredentials(vault, loggedIn, settings, () => {
+        try {
+          loadProbeModule();
+        } catch {
+          // Reported, with context, when the probe really needs it.
+        }
+      });
       registerSecret(c.secretAccessKey);
       registerSecret(c.sessionToken);
       return c;

@@ -34,11 +34,16 @@ const RETRYABLE = new Set([
 
 type ProbeModule = { createProbe(credentials: ProbeCredentials, region: string): StsProbe };
 
-/** The SDK bundle next to this one (dist/lib/sts-probe.cjs), loaded on first use only. */
-function loadProbeModule(): ProbeModule {
+let probeModule: ProbeModule | undefined;
+
+/**
+ * The SDK bundle next to this one (dist/lib/sts-probe.cjs), loaded once. Pre hooks call this
+ * while Vault creates the credentials (an IAM round trip), so the ~50 ms of loading overlaps it.
+ */
+export function loadProbeModule(): ProbeModule {
   // A computed path keeps esbuild from inlining the SDK into the main bundle.
-  const file = path.join(__dirname, "sts-probe.cjs");
-  return require(file) as ProbeModule; // eslint-disable-line @typescript-eslint/no-require-imports
+  probeModule ??= require(path.join(__dirname, "sts-probe.cjs")) as ProbeModule; // eslint-disable-line @typescript-eslint/no-require-imports
+  return probeModule;
 }
 
 export interface Readiness {

@@ -63,12 +63,13 @@ export async function readCredentials(
   vault: VaultClient,
   token: string,
   settings: PreSettings,
+  onSent?: () => void,
 ): Promise<AwsCredentials> {
   // GET (the policy grants `read`), with role_arn as a query parameter when one is configured.
   const base = credentialsPath(settings);
   const path = settings.roleArn ? `${base}?role_arn=${encodeURIComponent(settings.roleArn)}` : base;
   const where = `GET /v1/${base}`;
-  const answer = await vault.call("GET", path, { token });
+  const answer = await vault.call("GET", path, { token, ...(onSent ? { onSent } : {}) });
   const json = answer.json;
   const leaseId = str(json, "lease_id", where);
   // It goes into a URL path later (sys/leases/revoke/<lease id>): only Vault's own characters.

@@ -1,12 +1,11 @@
 /**
- * A minimal Vault HTTP client for the hooks: TLS always verified (the system CAs plus
- * TFC_VAULT_ENCODED_CACERT when set), `X-Vault-Namespace` on every call, bounded retries of
+ * A minimal Vault HTTP client for the hooks: TLS always verified (against TFC_VAULT_ENCODED_CACERT
+ * when set, else the system CAs), `X-Vault-Namespace` on every call, bounded retries of
  * transient failures (connection reset/refused, timeouts, 429, 502-504) inside the hook's deadline,
  * and errors that say what failed without ever including the token or the request body.
  */
 import * as http from "node:http";
 import * as https from "node:https";
-import * as tls from "node:tls";
 import { backoffMs, type Deadline, sleep } from "./deadline";
 import type { VaultTarget } from "./contract";
 
@@ -53,6 +52,8 @@ interface Options {
   readonly body?: unknown;
   /** Statuses that are an answer, not a failure (e.g. 400 from lease lookup once revoked). */
   readonly accept?: readonly number[];
+  /** Called once the request is on the wire: CPU work done then overlaps Vault's. */
+  readonly onSent?: () => void;
 }
 
 export class VaultClient {
@@ -63,7 +64,9 @@ export class VaultClient {
     readonly target: VaultTarget,
     private deadline: Deadline,
   ) {
-    this.ca = target.caCertPem ? [...tls.rootCertificates, target.caCertPem] : undefined;
+    // With TFC_VAULT_ENCODED_CACERT, Vault's certificate must chain to that CA only (stricter than
+    // adding it to the system roots, and ~10 ms faster to set up); otherwise the system CAs.
+    this.ca = target.caCertPem ? [target.caCertPem] : undefined;
     this.agent = target.address.startsWith("https:")
       ? new https.Agent({
           keepAlive: true,
@@ -186,6 +189,10 @@ export class VaultClient {
           );
         }
       });
+      if (options.onSent) {
+        const onSent = options.onSent;
+        req.on("finish", () => setImmediate(onSent));
+      }
       if (payload !== undefined) req.write(payload);
       req.end();
     });

@@ -50,7 +50,22 @@ function getJson(url: string, ca: string | undefined): Promise<unknown> {
   });
 }
 
+/** Like Vault, keep fetched keys, and fetch again only for a key id not seen yet (rotation). */
+const keyCache = new WeakMap<JwtAuthConfig, Map<string, KeyObject>>();
+
 async function keysFor(config: JwtAuthConfig, kid: string | undefined): Promise<KeyObject[]> {
+  const cached = keyCache.get(config);
+  if (cached && kid !== undefined && cached.has(kid)) return [cached.get(kid)!];
+  const keys = await fetchKeys(config, kid);
+  if (kid !== undefined && keys.length > 0 && !config.jwt_validation_pubkeys?.length) {
+    const map = cached ?? new Map<string, KeyObject>();
+    map.set(kid, keys[0]!);
+    keyCache.set(config, map);
+  }
+  return keys;
+}
+
+async function fetchKeys(config: JwtAuthConfig, kid: string | undefined): Promise<KeyObject[]> {
   if (config.jwt_validation_pubkeys && config.jwt_validation_pubkeys.length > 0) {
     return config.jwt_validation_pubkeys.map((pem) => createPublicKey(pem));
   }
