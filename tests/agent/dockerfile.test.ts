@@ -99,6 +99,8 @@ describe("agent Dockerfile", () => {
     const runs = keywordArgs(build, "RUN");
     assert.deepEqual(runs, ["npm ci --no-audit --no-fund --workspace hooks", pkg.scripts.build]);
     assert.equal(pkg.scripts.build, "npm run build --workspace hooks");
+    // `npm test` builds the hooks with that same script before the hook tests run the artifact.
+    assert.match(pkg.scripts.test, /^npm run build && /);
     // .ci/run installs with the same flags before running the tests that build the hooks.
     assert.match(read(".ci/run"), /^npm ci --no-audit --no-fund$/m);
     assert.deepEqual(keywordArgs(build, "COPY").slice(0, 2), [
