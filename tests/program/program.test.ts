@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
 import { isSecretInput, outputIsSecret, plain, recorder, settled, valueOf } from "../support/pulumi-mocks";
 import { readStackConfig } from "../../config";
-import { createStack, type StackOutputs } from "../../stack";
+import { createStack, egressPorts, type StackOutputs } from "../../stack";
 import {
   AGENT_TOKEN,
   DIGEST,
@@ -265,5 +265,15 @@ describe("the whole program for the dev stack", () => {
     await settled();
     assert.equal(recorder.ofType(T.image).length + recorder.ofType(T.ecrRepo).length, 0);
     assert.equal(await valueOf(out.agentImage), ref);
+  });
+});
+
+describe("agent egress ports", () => {
+  it("opens HTTPS and Vault's own port, once each", () => {
+    assert.deepEqual(egressPorts("https://vault.example.com:8200"), [443, 8200]);
+    assert.deepEqual(egressPorts("https://vault.example.com"), [443]);
+    assert.deepEqual(egressPorts("https://vault.example.com:443"), [443]);
+    assert.deepEqual(egressPorts("http://127.0.0.1:8200"), [443, 8200]);
+    assert.deepEqual(egressPorts("http://vault.internal"), [443, 80]);
   });
 });
