@@ -1,8 +1,9 @@
 /**
  * The IAM policy of the AWS identity the Vault AWS secrets engine itself uses, when Pulumi
  * manages that identity: only the IAM/STS actions the engine needs for the credential types in
- * use, on the names Vault generates (`vault-*`, Vault's default username template), and with a
- * permissions-boundary condition on user creation when a boundary is set.
+ * use, on the names Vault generates (`vault-*`, Vault's default username template), with a
+ * permissions-boundary condition on user creation when a boundary is set, and managed policies
+ * and groups limited to the role's own.
  *
  * Only `iam_user` and `assumed_role` are supported here: `federation_token` and `session_token`
  * credentials carry (a subset of) the engine identity's own permissions, so a least-privilege
@@ -19,6 +20,10 @@ export interface EngineRoleNeeds {
   readonly permissionsBoundaryArn?: string;
   /** Whether generated users are tagged (`iam_user` with IAM tags). */
   readonly tagsUsers: boolean;
+  /** Managed policies attached to generated users (`iam_user`). */
+  readonly policyArns: readonly string[];
+  /** IAM groups generated users join (`iam_user`). */
+  readonly iamGroups: readonly string[];
   /** Roles the engine assumes (`assumed_role`). */
   readonly roleArns: readonly string[];
 }
@@ -28,27 +33,72 @@ interface Statement {
   Effect: "Allow";
   Action: string[];
   Resource: string[];
-  Condition?: Record<string, Record<string, string>>;
+  Condition?: Record<string, Record<string, string | string[]>>;
 }
 
-// What Vault's iam_user path calls: create the user, attach inline/managed policies and groups,
-// create its key; on revocation list and remove all of that, then delete the user.
+// What Vault's iam_user path calls on the user itself: create its key and inline policy; on
+// revocation list and remove all of that, then delete the user. Attaching managed policies and
+// joining groups are granted separately, limited to the role's own policies and groups.
 const IAM_USER_ACTIONS = [
-  "iam:AddUserToGroup",
-  "iam:AttachUserPolicy",
   "iam:CreateAccessKey",
   "iam:DeleteAccessKey",
   "iam:DeleteUser",
   "iam:DeleteUserPolicy",
-  "iam:DetachUserPolicy",
   "iam:GetUser",
   "iam:ListAccessKeys",
   "iam:ListAttachedUserPolicies",
   "iam:ListGroupsForUser",
   "iam:ListUserPolicies",
   "iam:PutUserPolicy",
-  "iam:RemoveUserFromGroup",
 ];
+
+function iamUserStatements(
+  role: EngineRoleNeeds,
+  i: number,
+  partition: string,
+  accountId: string,
+): Statement[] {
+  const users = `arn:${partition}:iam::${accountId}:user${role.userPath}vault-*`;
+  const create = ["iam:CreateUser", ...(role.tagsUsers ? ["iam:TagUser"] : [])];
+  const statements: Statement[] = [];
+  if (role.permissionsBoundaryArn) {
+    // AWS evaluates iam:PermissionsBoundary on CreateUser: a user without this boundary
+    // cannot be created, so a compromised engine cannot mint an unbounded user.
+    statements.push({
+      Sid: `CreateBoundedUsers${i}`,
+      Effect: "Allow",
+      Action: [...create, "iam:PutUserPermissionsBoundary"],
+      Resource: [users],
+      Condition: { StringEquals: { "iam:PermissionsBoundary": role.permissionsBoundaryArn } },
+    });
+  } else {
+    statements.push({ Sid: `CreateUsers${i}`, Effect: "Allow", Action: create, Resource: [users] });
+  }
+  statements.push({ Sid: `ManageUsers${i}`, Effect: "Allow", Action: IAM_USER_ACTIONS, Resource: [users] });
+  if (role.policyArns.length > 0) {
+    // Only the role's own managed policies: never, say, AdministratorAccess on a generated user.
+    statements.push({
+      Sid: `AttachRolePolicies${i}`,
+      Effect: "Allow",
+      Action: ["iam:AttachUserPolicy", "iam:DetachUserPolicy"],
+      Resource: [users],
+      Condition: { ArnEquals: { "iam:PolicyARN": [...role.policyArns] } },
+    });
+  }
+  if (role.iamGroups.length > 0) {
+    // Group membership is authorised on the group: only the role's own groups, at any IAM path.
+    statements.push({
+      Sid: `JoinRoleGroups${i}`,
+      Effect: "Allow",
+      Action: ["iam:AddUserToGroup", "iam:RemoveUserFromGroup"],
+      Resource: role.iamGroups.flatMap((g) => [
+        `arn:${partition}:iam::${accountId}:group/${g}`,
+        `arn:${partition}:iam::${accountId}:group/*/${g}`,
+      ]),
+    });
+  }
+  return statements;
+}
 
 /** Builds the engine identity's policy document for `partition` and `accountId`. */
 export function engineIdentityPolicy(
@@ -56,43 +106,17 @@ export function engineIdentityPolicy(
   partition: string,
   accountId: string,
 ): string {
-  const statements: Statement[] = [];
-  roles.forEach((role, i) => {
-    if (role.credentialType === "iam_user") {
-      const users = `arn:${partition}:iam::${accountId}:user${role.userPath}vault-*`;
-      const create = ["iam:CreateUser", ...(role.tagsUsers ? ["iam:TagUser"] : [])];
-      if (role.permissionsBoundaryArn) {
-        // AWS evaluates iam:PermissionsBoundary on CreateUser: a user without this boundary
-        // cannot be created, so a compromised engine cannot mint an unbounded user.
-        statements.push({
-          Sid: `CreateBoundedUsers${i}`,
-          Effect: "Allow",
-          Action: [...create, "iam:PutUserPermissionsBoundary"],
-          Resource: [users],
-          Condition: { StringEquals: { "iam:PermissionsBoundary": role.permissionsBoundaryArn } },
-        });
-      } else {
-        statements.push({ Sid: `CreateUsers${i}`, Effect: "Allow", Action: create, Resource: [users] });
-      }
-      statements.push({
-        Sid: `ManageUsers${i}`,
-        Effect: "Allow",
-        Action: IAM_USER_ACTIONS,
-        Resource: [users],
-      });
-    } else if (role.credentialType === "assumed_role") {
+  const statements = roles.flatMap((role, i): Statement[] => {
+    if (role.credentialType === "iam_user") return iamUserStatements(role, i, partition, accountId);
+    if (role.credentialType === "assumed_role") {
       if (role.roleArns.length === 0) throw new Error("assumed_role needs at least one role ARN");
-      statements.push({
-        Sid: `AssumeRoles${i}`,
-        Effect: "Allow",
-        Action: ["sts:AssumeRole"],
-        Resource: [...role.roleArns],
-      });
-    } else {
-      throw new Error(
-        `a Pulumi-managed engine identity cannot serve ${role.credentialType} credentials (they inherit the engine's own permissions)`,
-      );
+      return [
+        { Sid: `AssumeRoles${i}`, Effect: "Allow", Action: ["sts:AssumeRole"], Resource: [...role.roleArns] },
+      ];
     }
+    throw new Error(
+      `a Pulumi-managed engine identity cannot serve ${role.credentialType} credentials (they inherit the engine's own permissions)`,
+    );
   });
   return JSON.stringify({ Version: "2012-10-17", Statement: statements });
 }

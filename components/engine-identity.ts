@@ -18,6 +18,8 @@ export interface EngineIdentityRole {
   readonly permissionsBoundaryArn?: pulumi.Input<string>;
   readonly iamTags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   readonly roleArns?: pulumi.Input<pulumi.Input<string>[]>;
+  readonly policyArns?: pulumi.Input<pulumi.Input<string>[]>;
+  readonly iamGroups?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 export interface EngineIdentityKeys {
@@ -40,14 +42,26 @@ export function createEngineIdentity(
   const caller = aws.getCallerIdentityOutput({}, { parent });
   const needs = [roles.plan, roles.apply].map((r) =>
     pulumi
-      .all([r.credentialType, r.userPath, r.permissionsBoundaryArn, r.iamTags, r.roleArns])
-      .apply(([credentialType, userPath, permissionsBoundaryArn, iamTags, roleArns]) => ({
-        credentialType,
-        userPath: userPath ?? "/",
-        ...(permissionsBoundaryArn ? { permissionsBoundaryArn } : {}),
-        tagsUsers: iamTags !== undefined && Object.keys(iamTags).length > 0,
-        roleArns: roleArns ?? [],
-      })),
+      .all([
+        r.credentialType,
+        r.userPath,
+        r.permissionsBoundaryArn,
+        r.iamTags,
+        r.roleArns,
+        r.policyArns,
+        r.iamGroups,
+      ])
+      .apply(
+        ([credentialType, userPath, permissionsBoundaryArn, iamTags, roleArns, policyArns, iamGroups]) => ({
+          credentialType,
+          userPath: userPath ?? "/",
+          ...(permissionsBoundaryArn ? { permissionsBoundaryArn } : {}),
+          tagsUsers: iamTags !== undefined && Object.keys(iamTags).length > 0,
+          roleArns: roleArns ?? [],
+          policyArns: policyArns ?? [],
+          iamGroups: iamGroups ?? [],
+        }),
+      ),
   );
   const policy = new aws.iam.UserPolicy(
     `${name}-policy`,

@@ -19,6 +19,8 @@ const IAM_USER: EngineRoleNeeds = {
   userPath: "/",
   tagsUsers: false,
   roleArns: [],
+  policyArns: [],
+  iamGroups: [],
 };
 
 describe("engine identity policy (what a Pulumi-managed engine identity may do)", () => {
@@ -40,6 +42,27 @@ describe("engine identity policy (what a Pulumi-managed engine identity may do)"
     );
     assert.deepEqual(s[0].Condition, { StringEquals: { "iam:PermissionsBoundary": boundary } });
     assert.deepEqual(s[0].Action, ["iam:CreateUser", "iam:PutUserPermissionsBoundary"]);
+  });
+
+  it("attaches only the role's own managed policies, and only when it has some", () => {
+    const arns = ["arn:aws:iam::aws:policy/ReadOnlyAccess"];
+    const none = statements(engineIdentityPolicy([IAM_USER], "aws", "123456789012"));
+    assert.ok(!none.flatMap((x) => x.Action).includes("iam:AttachUserPolicy"));
+    const s = statements(engineIdentityPolicy([{ ...IAM_USER, policyArns: arns }], "aws", "123456789012"));
+    const attach = s.find((x) => x.Action.includes("iam:AttachUserPolicy"))!;
+    assert.deepEqual(attach.Condition, { ArnEquals: { "iam:PolicyARN": arns } });
+    assert.deepEqual(attach.Resource, ["arn:aws:iam::123456789012:user/vault-*"]);
+  });
+
+  it("lets users join only the role's own groups (granted on the group)", () => {
+    const none = statements(engineIdentityPolicy([IAM_USER], "aws", "123456789012"));
+    assert.ok(!none.flatMap((x) => x.Action).includes("iam:AddUserToGroup"));
+    const s = statements(engineIdentityPolicy([{ ...IAM_USER, iamGroups: ["readers"] }], "aws", "123456789012"));
+    const join = s.find((x) => x.Action.includes("iam:AddUserToGroup"))!;
+    assert.deepEqual(join.Resource, [
+      "arn:aws:iam::123456789012:group/readers",
+      "arn:aws:iam::123456789012:group/*/readers",
+    ]);
   });
 
   it("adds iam:TagUser only when users are tagged", () => {
