@@ -57,7 +57,9 @@ describe("engine identity policy (what a Pulumi-managed engine identity may do)"
   it("lets users join only the role's own groups (granted on the group)", () => {
     const none = statements(engineIdentityPolicy([IAM_USER], "aws", "123456789012"));
     assert.ok(!none.flatMap((x) => x.Action).includes("iam:AddUserToGroup"));
-    const s = statements(engineIdentityPolicy([{ ...IAM_USER, iamGroups: ["readers"] }], "aws", "123456789012"));
+    const s = statements(
+      engineIdentityPolicy([{ ...IAM_USER, iamGroups: ["readers"] }], "aws", "123456789012"),
+    );
     const join = s.find((x) => x.Action.includes("iam:AddUserToGroup"))!;
     assert.deepEqual(join.Resource, [
       "arn:aws:iam::123456789012:group/readers",
