@@ -38,8 +38,8 @@ function timeProcess(
 function stats(samples: number[]): { median: number; p90: number } {
   const s = [...samples].sort((a, b) => a - b);
   return {
-    median: s[Math.floor(s.length / 2)]!,
-    p90: s[Math.min(s.length - 1, Math.ceil(s.length * 0.9) - 1)]!,
+    median: s[Math.floor(s.length / 2)],
+    p90: s[Math.min(s.length - 1, Math.ceil(s.length * 0.9) - 1)],
   };
 }
 

@@ -73,7 +73,7 @@ export async function readCredentials(
   const json = answer.json;
   const leaseId = str(json, "lease_id", where);
   // It goes into a URL path later (sys/leases/revoke/<lease id>): only Vault's own characters.
-  if (!/^[A-Za-z0-9_.\/-]+$/.test(leaseId))
+  if (!/^[A-Za-z0-9_./-]+$/.test(leaseId) || leaseId.split("/").some((s) => s === "." || s === ".."))
     throw new VaultAnswerError(`Vault's answer to ${where} has an unexpected lease_id`);
   const leaseSeconds = field(json, "lease_duration");
   if (typeof leaseSeconds !== "number")

@@ -24,6 +24,6 @@ export function assertFailedWith(result: ProcessResult, pattern: RegExp): void {
   );
   const lines = result.stderr.split("\n").filter((l) => l !== "");
   assert.equal(lines.length, 1, `expected one line, got: ${result.stderr}`);
-  assert.match(lines[0]!, pattern);
-  assert.match(lines[0]!, /; check: /, "the line must say what to check");
+  assert.match(lines[0], pattern);
+  assert.match(lines[0], /; check: /, "the line must say what to check");
 }

@@ -39,7 +39,7 @@ describe("hooks: simulated runs", function () {
       );
       assert.match(phase.agentEnv, /^AWS_ACCESS_KEY_ID=AKIA\w+\nAWS_SECRET_ACCESS_KEY=\S+\n$/);
       assert.equal(phase.terraform?.code, 0, phase.terraform?.stderr);
-      assert.match(phase.terraform!.stdout, /acting as arn:aws:iam::123456789012:user\/vault-/);
+      assert.match(phase.terraform.stdout, /acting as arn:aws:iam::123456789012:user\/vault-/);
       assert.equal(phase.post.code, 0, phase.post.stderr);
       assert.match(
         phase.post.stdout,
@@ -96,9 +96,9 @@ describe("hooks: simulated runs", function () {
     world = await World.start({ credentialType: "assumed_role", legacySecurityToken: true });
     sim = world.simulator();
     const [plan] = await sim.runRun();
-    assert.equal(plan!.pre.code, 0, plan!.pre.stderr);
-    assert.match(plan!.agentEnv, /AWS_SESSION_TOKEN=\S+/);
-    assert.equal(plan!.terraform?.code, 0);
+    assert.equal(plan.pre.code, 0, plan.pre.stderr);
+    assert.match(plan.agentEnv, /AWS_SESSION_TOKEN=\S+/);
+    assert.equal(plan.terraform?.code, 0);
   });
 
   it("sends X-Vault-Namespace on every call when TFC_VAULT_NAMESPACE is set", async () => {
@@ -116,12 +116,12 @@ describe("hooks: simulated runs", function () {
     sim = world.simulator({ workspaceEnv: world.workspaceEnv({ TFC_VAULT_ENCODED_CACERT: undefined }) });
     const [plan] = await sim.runRun();
     assertFailedWith(
-      plan!.pre,
+      plan.pre,
       /Vault login .* failed: TLS verification of https:\/\/127\.0\.0\.1:\d+ failed .*check: that TFC_VAULT_ENCODED_CACERT/,
     );
-    assert.equal(plan!.agentEnv, "");
-    assert.equal(plan!.terraform, undefined);
-    assert.equal(plan!.post.code, 0);
+    assert.equal(plan.agentEnv, "");
+    assert.equal(plan.terraform, undefined);
+    assert.equal(plan.post.code, 0);
   });
 
   it("stands down when TFC_VAULT_BACKED_AWS_AUTH=true (the native flow is in charge)", async () => {
@@ -133,12 +133,12 @@ describe("hooks: simulated runs", function () {
       }),
     });
     const [plan] = await sim.runRun();
-    assert.equal(plan!.pre.code, 0);
+    assert.equal(plan.pre.code, 0);
     assert.match(
-      plan!.pre.stdout,
+      plan.pre.stdout,
       /TFC_VAULT_BACKED_AWS_AUTH=true: HCP Terraform's native Vault-backed AWS credentials are in charge/,
     );
-    assert.equal(plan!.agentEnv, "");
+    assert.equal(plan.agentEnv, "");
     assert.deepEqual(world.vault.requests, []);
   });
 
@@ -146,12 +146,12 @@ describe("hooks: simulated runs", function () {
     world = await World.start();
     sim = world.simulator({ tokenFor: (_phase, issue) => issue({ ...RUN, phase: "plan" }) });
     const run = await sim.runRun();
-    assert.equal(run[0]!.pre.code, 0);
+    assert.equal(run[0].pre.code, 0);
     assertFailedWith(
-      run[1]!.pre,
+      run[1].pre,
       /Vault login with role "tfc-apply" on auth\/jwt was refused: Vault answered 400 .*claim "sub" does not match any associated bound claim values/,
     );
-    assert.equal(run[1]!.agentEnv, "");
+    assert.equal(run[1].agentEnv, "");
   });
 
   it("a plan token cannot read apply credentials (policy), even when asked to", async () => {
@@ -161,10 +161,10 @@ describe("hooks: simulated runs", function () {
     });
     const [plan] = await sim.runRun();
     assertFailedWith(
-      plan!.pre,
+      plan.pre,
       /reading AWS credentials from aws\/creds\/apply was refused: Vault answered 403 .*permission denied.*check: that the plan policy/,
     );
-    assert.equal(plan!.agentEnv, "");
+    assert.equal(plan.agentEnv, "");
   });
 
   const refused: Array<[string, Record<string, unknown>, RegExp]> = [
@@ -178,9 +178,9 @@ describe("hooks: simulated runs", function () {
       world = await World.start();
       sim = world.simulator({ tokenFor: (phase, issue) => issue({ ...RUN, ...change, phase }) });
       const [plan] = await sim.runRun();
-      assertFailedWith(plan!.pre, error);
-      assert.equal(plan!.agentEnv, "");
-      assert.equal(plan!.terraform, undefined);
+      assertFailedWith(plan.pre, error);
+      assert.equal(plan.agentEnv, "");
+      assert.equal(plan.terraform, undefined);
     });
   }
 
@@ -190,7 +190,7 @@ describe("hooks: simulated runs", function () {
       tokenFor: (phase) => world.issuer.issue({ ...RUN, phase }, { foreignKey: true }),
     });
     const [plan] = await sim.runRun();
-    assertFailedWith(plan!.pre, /failed to verify id token signature/);
+    assertFailedWith(plan.pre, /failed to verify id token signature/);
   });
 
   it("waits out IAM propagation: usable within 10% + one backoff step of a 3 s delay", async () => {

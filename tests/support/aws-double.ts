@@ -231,7 +231,7 @@ export class AwsDouble {
         message: "Request is missing Authentication Token",
       };
     const [, accessKeyId, date, region, service, signedHeaders, signature] = m as unknown as string[];
-    const key = this.keys.get(accessKeyId!);
+    const key = this.keys.get(accessKeyId);
     const invalid = {
       ok: false as const,
       code: "InvalidClientTokenId",
@@ -253,8 +253,8 @@ export class AwsDouble {
     if (key.sessionToken === undefined && req.headers["x-amz-security-token"] !== undefined) return invalid;
 
     const amzDate = String(req.headers["x-amz-date"] ?? "");
-    const names = signedHeaders!.split(";");
-    if (!names.includes("host") || !amzDate.startsWith(date!)) return invalid;
+    const names = signedHeaders.split(";");
+    if (!names.includes("host") || !amzDate.startsWith(date)) return invalid;
     const url = new URL(req.url ?? "/", "http://x");
     const query = [...url.searchParams.entries()]
       .map(([k, v]) => [uriEncode(k), uriEncode(v)] as const)
@@ -281,10 +281,10 @@ export class AwsDouble {
     ].join("\n");
     const scope = `${date}/${region}/${service}/aws4_request`;
     const stringToSign = ["AWS4-HMAC-SHA256", amzDate, scope, sha256(canonicalRequest)].join("\n");
-    const kDate = hmac(`AWS4${key.secretAccessKey}`, date!);
-    const kSigning = hmac(hmac(hmac(kDate, region!), service!), "aws4_request");
+    const kDate = hmac(`AWS4${key.secretAccessKey}`, date);
+    const kSigning = hmac(hmac(hmac(kDate, region), service), "aws4_request");
     const expected = Buffer.from(hmac(kSigning, stringToSign).toString("hex"));
-    const given = Buffer.from(signature!);
+    const given = Buffer.from(signature);
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
       return {
         ok: false,
@@ -293,7 +293,7 @@ export class AwsDouble {
         message: "The request signature we calculated does not match the signature you provided.",
       };
     }
-    return { ok: true, key, accessKeyId: accessKeyId! };
+    return { ok: true, key, accessKeyId: accessKeyId };
   }
 
   private sendError(res: http.ServerResponse, status: number, code: string, message: string): void {

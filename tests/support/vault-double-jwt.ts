@@ -59,7 +59,7 @@ async function keysFor(config: JwtAuthConfig, kid: string | undefined): Promise<
   const keys = await fetchKeys(config, kid);
   if (kid !== undefined && keys.length > 0 && !config.jwt_validation_pubkeys?.length) {
     const map = cached ?? new Map<string, KeyObject>();
-    map.set(kid, keys[0]!);
+    map.set(kid, keys[0]);
     keyCache.set(config, map);
   }
   return keys;
@@ -83,7 +83,7 @@ async function fetchKeys(config: JwtAuthConfig, kid: string | undefined): Promis
   const jwks = (await getJson(jwksUrl, ca)) as { keys?: Array<Record<string, unknown>> };
   return (jwks.keys ?? [])
     .filter((k) => kid === undefined || k.kid === kid)
-    .map((k) => createPublicKey({ key: k as never, format: "jwk" }));
+    .map((k) => createPublicKey({ key: k, format: "jwk" }));
 }
 
 /** Returns the verified claims, or throws with Vault-like error text (the 400's message). */

@@ -163,6 +163,16 @@ function random(length: number): string {
   return randomBytes(length).toString("base64url").slice(0, length);
 }
 
+/** A request field as text (Vault's API takes scalars; anything else becomes JSON). */
+function text(value: unknown): string {
+  if (value === undefined || value === null) return "";
+  return typeof value === "string"
+    ? value
+    : typeof value === "number" || typeof value === "boolean"
+      ? String(value)
+      : JSON.stringify(value);
+}
+
 function ns(name: string | undefined): string {
   return (name ?? "").replace(/^\/+|\/+$/g, "");
 }
@@ -260,7 +270,7 @@ export class VaultDouble {
   /** `auth/<mount>/config` (enables the mount). */
   configureJwt(mount: string, config: JwtAuthConfig, namespace?: string): void {
     const existing = this.space(namespace).jwt.get(mount);
-    this.space(namespace).jwt.set(mount, { config, roles: existing?.roles ?? new Map() });
+    this.space(namespace).jwt.set(mount, { config, roles: existing?.roles ?? new Map<string, JwtRole>() });
   }
 
   /** `auth/<mount>/role/<name>`. */
@@ -276,7 +286,7 @@ export class VaultDouble {
     this.space(namespace).aws.set(mount, {
       root,
       rootUser: existing?.rootUser,
-      roles: existing?.roles ?? new Map(),
+      roles: existing?.roles ?? new Map<string, AwsRole>(),
     });
   }
 
@@ -380,7 +390,7 @@ export class VaultDouble {
         (f.path === undefined || (typeof f.path === "string" ? path.startsWith(f.path) : f.path.test(path))),
     );
     if (at < 0) return undefined;
-    const entry = this.faults[at]!;
+    const entry = this.faults[at];
     entry.left--;
     if (entry.left <= 0) this.faults.splice(at, 1);
     return entry.fault;
@@ -410,23 +420,23 @@ export class VaultDouble {
     } else if (fault?.kind === "status") {
       answer = { status: fault.status, body: { errors: fault.errors ?? [`injected ${fault.status}`] } };
     } else {
+      let parsed: unknown;
       try {
-        body = raw.trim() === "" ? {} : (JSON.parse(raw) as Record<string, unknown>);
-        if (body === null || typeof body !== "object")
-          throw new VaultError(400, "failed to parse JSON input");
-      } catch (err) {
-        body = {};
-        answer = {
-          status: 400,
-          body: { errors: [err instanceof VaultError ? err.message : "failed to parse JSON input"] },
-        };
+        parsed = raw.trim() === "" ? {} : JSON.parse(raw);
+      } catch {
+        parsed = undefined;
       }
-      for (const [k, v] of url.searchParams) if (!(k in body)) body[k] = v;
-      try {
-        answer = await this.route(method, path, ns(namespace), tokenId, body);
-      } catch (err) {
-        const status = err instanceof VaultError ? err.status : 500;
-        answer = { status, body: { errors: [err instanceof Error ? err.message : String(err)] } };
+      if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+        answer = { status: 400, body: { errors: ["failed to parse JSON input"] } };
+      } else {
+        body = parsed as Record<string, unknown>;
+        for (const [k, v] of url.searchParams) if (!(k in body)) body[k] = v;
+        try {
+          answer = await this.route(method, path, ns(namespace), tokenId, body);
+        } catch (err) {
+          const status = err instanceof VaultError ? err.status : 500;
+          answer = { status, body: { errors: [err instanceof Error ? err.message : String(err)] } };
+        }
       }
     }
     this.record(method, path, namespace, tokenId, body, answer.status);
@@ -495,7 +505,7 @@ export class VaultDouble {
     const space = this.space(namespace);
 
     const login = /^auth\/(.+)\/login$/.exec(path);
-    if (login && write && space.jwt.has(login[1]!)) return this.login(namespace, login[1]!, body);
+    if (login && write && space.jwt.has(login[1])) return this.login(namespace, login[1], body);
 
     if (path === "auth/token/lookup-self" && method === "GET") {
       const token = this.authorize(tokenId, namespace, path, readCaps);
@@ -510,7 +520,7 @@ export class VaultDouble {
     }
     if (path === "sys/leases/lookup" && write) {
       this.authorize(tokenId, namespace, path, ["update"]);
-      const lease = this.leases.get(String(body.lease_id ?? ""));
+      const lease = this.leases.get(text(body.lease_id));
       if (!lease || lease.namespace !== namespace) throw new VaultError(400, "invalid lease");
       const ttl = Math.max(0, Math.round((lease.expiresAt - Date.now()) / 1000));
       return {
@@ -530,7 +540,7 @@ export class VaultDouble {
     if ((path === "sys/leases/revoke" || path.startsWith("sys/leases/revoke/")) && write) {
       this.authorize(tokenId, namespace, path, ["update"]);
       const leaseId =
-        path === "sys/leases/revoke" ? String(body.lease_id ?? "") : path.slice("sys/leases/revoke/".length);
+        path === "sys/leases/revoke" ? text(body.lease_id) : path.slice("sys/leases/revoke/".length);
       if (leaseId === "") throw new VaultError(400, "missing lease_id");
       const lease = this.leases.get(leaseId);
       // Vault answers success for an unknown lease id, which keeps revocation idempotent.
@@ -546,7 +556,7 @@ export class VaultDouble {
     const policyWrite = /^sys\/policies\/acl\/(.+)$/.exec(path);
     if (policyWrite && write) {
       this.authorize(tokenId, namespace, path, writeCaps);
-      this.addPolicy(policyWrite[1]!, String(body.policy ?? ""), namespace);
+      this.addPolicy(policyWrite[1], text(body.policy), namespace);
       return { status: 204 };
     }
 
@@ -563,7 +573,8 @@ export class VaultDouble {
           return { status: 204 };
         }
         this.authorize(tokenId, namespace, path, readCaps);
-        const { secret_key: _omitted, ...visible } = state.root;
+        const visible: Record<string, unknown> = { ...state.root };
+        delete visible.secret_key;
         return { status: 200, body: { data: visible } };
       }
       if (rest === "config/rotate-root" && write) {
@@ -574,11 +585,11 @@ export class VaultDouble {
       if (roleWrite) {
         if (write) {
           this.authorize(tokenId, namespace, path, writeCaps);
-          state.roles.set(roleWrite[1]!, body as unknown as AwsRole);
+          state.roles.set(roleWrite[1], body as unknown as AwsRole);
           return { status: 204 };
         }
         this.authorize(tokenId, namespace, path, readCaps);
-        const role = state.roles.get(roleWrite[1]!);
+        const role = state.roles.get(roleWrite[1]);
         if (!role) return { status: 404, body: { errors: [] } };
         return { status: 200, body: { data: role } };
       }
@@ -590,7 +601,7 @@ export class VaultDouble {
           engine,
           state,
           creds[1] as "creds" | "sts",
-          creds[2]!,
+          creds[2],
           token,
           body,
         );
@@ -614,7 +625,7 @@ export class VaultDouble {
     }
     const meta: Record<string, string> = { role: roleName };
     for (const [claim, name] of Object.entries(role.claim_mappings ?? {})) {
-      if (claims[claim] !== undefined) meta[name] = String(claims[claim]);
+      if (claims[claim] !== undefined) meta[name] = text(claims[claim]);
     }
     const policies = [...(role.token_policies ?? []), ...(role.token_no_default_policy ? [] : ["default"])];
     const type = role.token_type === "batch" || role.token_type === "default-batch" ? "batch" : "service";
@@ -735,7 +746,7 @@ export class VaultDouble {
       iamUser = userName;
       data = { access_key: key.accessKeyId, secret_key: key.secretAccessKey, session_token: null };
     } else {
-      const requested = body.ttl === undefined ? undefined : Number.parseInt(String(body.ttl), 10);
+      const requested = body.ttl === undefined ? undefined : Number.parseInt(text(body.ttl), 10);
       ttl = Math.min(requested ?? role.default_sts_ttl ?? 3600, role.max_sts_ttl ?? 43200);
       let arn: string;
       if (type === "assumed_role") {
@@ -744,7 +755,7 @@ export class VaultDouble {
         if (wanted === undefined && arns.length !== 1) {
           throw new VaultError(400, `did not supply a role_arn parameter and unable to determine one`);
         }
-        const roleArn = wanted ?? arns[0]!;
+        const roleArn = wanted ?? arns[0];
         if (!arns.includes(roleArn)) {
           throw new VaultError(
             400,
