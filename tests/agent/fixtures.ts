@@ -2,7 +2,6 @@
  * Mock outputs and invoke results for the agent side (ECR, docker, tfc), registered on the shared
  * recording mock monitor, and the well-known values tests assert against.
  */
-import * as pulumi from "@pulumi/pulumi";
 import { installMocks, isSecretInput, recorder } from "../support/pulumi-mocks";
 
 export const T = {
@@ -105,31 +104,6 @@ export function resourcesLeaking(needle: string): string[] {
   return recorder.resources.filter((r) => inPlaintext(r.inputs, needle)).map((r) => `${r.type} ${r.name}`);
 }
 
-type MockHost = { mocks: pulumi.runtime.Mocks };
-
-/**
- * Gives new resources a known id (`<name>-id`) while the calling suite runs. Pulumi's mock monitor
- * passes `id: ""` (the empty import id) for new resources, and tests/support/pulumi-mocks.ts keeps
- * it (`args.id ?? ...`), so every `resource.id` resolves as unknown and id wiring (token -> pool,
- * RolePolicy -> role, service -> subnets) cannot be asserted. Scoped with before/after so other
- * suites see the shared monitor unchanged. Remove once the shared helper uses `args.id || ...`.
- */
-export function withKnownIds(): void {
-  let original: pulumi.runtime.Mocks["newResource"] | undefined;
-  before(() => {
-    const host = pulumi.runtime.getMonitor() as unknown as MockHost;
-    original = host.mocks.newResource.bind(host.mocks);
-    const inner = original;
-    host.mocks.newResource = (args) => {
-      const result = inner({ ...args, id: args.id || `${args.name}-id` });
-      return result;
-    };
-  });
-  after(() => {
-    if (original) (pulumi.runtime.getMonitor() as unknown as MockHost).mocks.newResource = original;
-  });
-}
-
 const INVOKES = [
   "aws:ecr/getAuthorizationToken:getAuthorizationToken",
   "aws:index/getRegion:getRegion",
@@ -137,13 +111,11 @@ const INVOKES = [
 ];
 
 /**
- * Mocha hooks for a suite that builds agent-side resources: installs the shared mocks, gives
- * resources known ids, registers the agent mock outputs before each test and removes them after
+ * Mocha hooks for a suite that builds agent-side resources: installs the shared mocks, registers the agent mock outputs before each test and removes them after
  * the suite, so suites that run later in the same process see the shared recorder as they left it.
  */
 export function useAgentMocks(): void {
   before(installMocks);
-  withKnownIds();
   beforeEach(() => {
     recorder.reset();
     registerAgentMocks();

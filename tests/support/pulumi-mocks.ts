@@ -68,7 +68,8 @@ export function installMocks(): Promise<void> {
   installed ??= pulumi.runtime.setMocks(
     {
       newResource(args) {
-        const id = args.id ?? `${args.name}-id`;
+        // New resources arrive with id "" (only reads/imports carry one): give each a known id.
+        const id = args.id || `${args.name}-id`;
         recorder.resources.push({
           type: args.type,
           name: args.name,
