@@ -144,8 +144,8 @@ describe("VaultAwsEngine with a Pulumi-managed engine identity", () => {
     const backend = recorder.one("vault:aws/secretBackend:SecretBackend", "eng-backend");
     assert.equal(isSecretInput(backend.inputs.accessKey), true);
     assert.equal(isSecretInput(backend.inputs.secretKey), true);
-    // The key id itself is not asserted: tests/support/pulumi-mocks.ts answers every resource
-    // with an empty (unknown) id, so the backend's accessKey arrives as an unknown secret.
+    // The access key's id is the key id: the backend is configured with exactly the managed key.
+    assert.equal(plain(backend.inputs.accessKey), "eng-identity-key-id");
     assert.equal(plain(backend.inputs.secretKey), MANAGED_SECRET);
   });
 });
