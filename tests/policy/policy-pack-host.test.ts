@@ -96,4 +96,12 @@ describe("policy pack under Pulumi's policy-pack host (gRPC, as pulumi preview -
       "jwt-role-token-ttl: JWT role trust-plan-role sets tokenMaxTtl to 1800 seconds, above the limit of 900: lower it",
     ]);
   });
+
+  it("fails the analysis (not the resource) when a policy cannot run: a bad pattern in the config", async () => {
+    await host.configure({ "aws-plan-role-read-only": { planRoleNamePattern: "(" } });
+    await assert.rejects(
+      host.analyze(awsPlanRole),
+      /Error validating resource with policy 'aws-plan-role-read-only'.*Invalid regular expression/s,
+    );
+  });
 });
