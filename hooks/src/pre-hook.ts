@@ -38,8 +38,15 @@ export async function runPreHook(hook: HookKind, env: NodeJS.ProcessEnv, started
   const file = statePath(env, runId, hook.phase);
   const deadline = Deadline.forHook(hook, env, startedAt);
   const vault = new VaultClient(settings.vault, deadline);
+  if (settings.sleepSeconds * 1000 >= deadline.remainingMs()) {
+    throw new HookFailure(
+      `TFC_VAULT_BACKED_AWS_SLEEP_SECONDS=${settings.sleepSeconds} does not fit in the hook's budget (${deadline.source})`,
+      `lower it, or raise TFC_AGENT_HOOK_PRE_${hook.phase.toUpperCase()}_TIMEOUT on the agent`,
+    );
+  }
   let token: string | undefined;
   let creds: AwsCredentials | undefined;
+  let saved = false;
   try {
     token = await step(
       `Vault login with role "${settings.jwtRole}" on auth/${settings.authPath}`,
@@ -71,11 +78,8 @@ export async function runPreHook(hook: HookKind, env: NodeJS.ProcessEnv, started
         "TFC_VAULT_BACKED_AWS_AUTH_TYPE matches the role's credential_type",
       );
     }
-    const ready = await waitUntilUsable(creds, settings.authType === "iam_user" ? 3 : 1, deadline, env);
-    if (settings.sleepSeconds > 0) await sleep(settings.sleepSeconds * 1000);
-
-    // Saved before Terraform can see the credentials: if anything after this fails or the hook
-    // is killed, the post hook still finds the lease and revokes it.
+    // Saved as soon as there is something to revoke: if the hook fails later or the agent kills
+    // it at its timeout, the post hook still finds the lease and the token and revokes them.
     saveState(file, {
       version: 1,
       runId,
@@ -88,6 +92,11 @@ export async function runPreHook(hook: HookKind, env: NodeJS.ProcessEnv, started
       expiresAt: obtainedAt + creds.leaseSeconds * 1000,
       maskedKeyId: maskKeyId(creds.accessKeyId),
     });
+    saved = true;
+    const ready = await waitUntilUsable(creds, settings.authType === "iam_user" ? 3 : 1, deadline, env);
+    if (settings.sleepSeconds > 0)
+      await sleep(Math.min(settings.sleepSeconds * 1000, deadline.remainingMs()));
+
     appendAgentEnv(settings.agentEnvFile, {
       AWS_ACCESS_KEY_ID: creds.accessKeyId,
       AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
@@ -101,7 +110,8 @@ export async function runPreHook(hook: HookKind, env: NodeJS.ProcessEnv, started
         `usable after ${(ready.elapsedMs / 1000).toFixed(1)} s (${ready.probes} probes), key ${maskKeyId(creds.accessKeyId)}`,
     );
   } catch (err) {
-    deleteState(file);
+    // Only our own file: one left by an earlier attempt belongs to its post hook.
+    if (saved) deleteState(file);
     vault.setDeadline(Deadline.hardLimit(hook, env, startedAt));
     const cleanup = token === undefined ? "" : await undo(vault, token, creds);
     if (err instanceof HookFailure && cleanup !== "") throw new HookFailure(err.what + cleanup, err.check);

@@ -75,6 +75,11 @@ describe("hooks: failure paths", function () {
         /TFC_VAULT_PLAN_ROLE="\.\." is not a valid role name/,
       ],
       [
+        "the extra sleep does not fit in the hook timeout",
+        { TFC_VAULT_BACKED_AWS_SLEEP_SECONDS: "50" },
+        /TFC_VAULT_BACKED_AWS_SLEEP_SECONDS=50 does not fit in the hook's budget \(45 s of the 60 s hook timeout\); check: lower it, or raise TFC_AGENT_HOOK_PRE_PLAN_TIMEOUT/,
+      ],
+      [
         "sleep seconds not a number",
         { TFC_VAULT_BACKED_AWS_SLEEP_SECONDS: "ten" },
         /TFC_VAULT_BACKED_AWS_SLEEP_SECONDS="ten" is not a whole number of seconds up to 1500/,
@@ -272,6 +277,26 @@ describe("hooks: failure paths", function () {
         await sim.runHook("terraform-pre-plan", env),
         /cannot append to TFC_AGENT_ENV \(EISDIR\); check: that the agent's TFC_AGENT_ENV file is writable/,
       );
+    });
+  });
+
+  describe("pre hook killed at its timeout", () => {
+    it("leaves what the post hook needs to revoke the lease and the token", async () => {
+      await setUp({ propagationDelayMs: 60_000 });
+      const envFile = path.join(sim.home, "op.env");
+      fs.writeFileSync(envFile, "");
+      const stateFile = path.join(sim.home, ".tfc-jit-aws", `${sim.runId}-plan.json`);
+      const pre = await sim.runHook(
+        "terraform-pre-plan",
+        sim.hookEnv(envFile, world.issuer.issue({ ...RUN, phase: "plan", runId: sim.runId })),
+        () => fs.existsSync(stateFile),
+      );
+      assert.equal(pre.code, null, "killed by a signal");
+      assert.equal(fs.readFileSync(envFile, "utf8"), "");
+      assert.equal(world.vault.liveLeases().length, 1);
+      const post = await sim.runHook("terraform-post-plan", sim.hookEnv(envFile, null));
+      assert.equal(post.code, 0, post.stderr);
+      assert.match(post.stdout, /revoked lease aws\/creds\/plan\//);
     });
   });
 

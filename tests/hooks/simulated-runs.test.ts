@@ -193,6 +193,15 @@ describe("hooks: simulated runs", function () {
     assertFailedWith(plan.pre, /failed to verify id token signature/);
   });
 
+  it("waits TFC_VAULT_BACKED_AWS_SLEEP_SECONDS more after the probe succeeds", async () => {
+    world = await World.start();
+    sim = world.simulator({ workspaceEnv: world.workspaceEnv({ TFC_VAULT_BACKED_AWS_SLEEP_SECONDS: "1" }) });
+    const plan = await sim.runPhase("plan");
+    assert.equal(plan.pre.code, 0, plan.pre.stderr);
+    assert.ok(plan.pre.durationMs >= 1000, `pre hook took ${plan.pre.durationMs} ms`);
+    assert.equal(plan.terraform?.code, 0);
+  });
+
   it("waits out IAM propagation: usable within 10% + one backoff step of a 3 s delay", async () => {
     world = await World.start({ propagationDelayMs: 3000 });
     sim = world.simulator();

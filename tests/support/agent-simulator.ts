@@ -65,6 +65,7 @@ function runProcess(
   args: readonly string[],
   env: NodeJS.ProcessEnv,
   cwd: string,
+  killWhen?: () => boolean,
 ): Promise<ProcessResult> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
@@ -73,8 +74,17 @@ function runProcess(
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
+    // The agent kills a hook at its timeout; tests pick the moment.
+    const poll = killWhen
+      ? setInterval(() => {
+          if (killWhen()) child.kill("SIGKILL");
+        }, 10)
+      : undefined;
     child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr, durationMs: performance.now() - started }));
+    child.on("close", (code) => {
+      if (poll) clearInterval(poll);
+      resolve({ code, stdout, stderr, durationMs: performance.now() - started });
+    });
   });
 }
 
@@ -132,8 +142,8 @@ export class AgentSimulator {
   }
 
   /** Runs one built hook file as the agent would. */
-  async runHook(name: HookName, env: NodeJS.ProcessEnv): Promise<ProcessResult> {
-    const result = await runProcess(path.join(this.hooksDir, name), [], env, this.home);
+  async runHook(name: HookName, env: NodeJS.ProcessEnv, killWhen?: () => boolean): Promise<ProcessResult> {
+    const result = await runProcess(path.join(this.hooksDir, name), [], env, this.home, killWhen);
     this.outputs.push(result);
     return result;
   }
