@@ -5,15 +5,20 @@
 // The launchers enable Node's compile cache in lib/.compile-cache (the hooks directory is owned
 // by the agent user, so it is writable; if it is not, Node just runs without the cache).
 import { build } from "esbuild";
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const dist = join(here, "dist");
+const final = join(here, "dist");
+// Built aside (under node_modules/.cache: ignored by git, same file system) and swapped in, so a
+// concurrent test run (several engineers share one work tree) never sees a half-written dist/.
+const modules = [join(here, "..", "node_modules"), join(here, "node_modules")].find((d) => existsSync(d));
+const scratch = join(modules ?? here, ".cache", "tfc-jit-aws-hooks");
+mkdirSync(scratch, { recursive: true });
+const dist = join(scratch, `building-${process.pid}`);
 const HOOKS = ["terraform-pre-plan", "terraform-post-plan", "terraform-pre-apply", "terraform-post-apply"];
 
-rmSync(dist, { recursive: true, force: true });
 mkdirSync(join(dist, "lib"), { recursive: true });
 
 // The STS probe always passes the credentials it tests, so the SDK's default credential chain
@@ -67,4 +72,8 @@ for (const name of HOOKS) {
   writeFileSync(file, launcher);
   chmodSync(file, 0o755);
 }
-console.log(`hooks: built ${HOOKS.length} hooks into ${dist}`);
+const old = join(scratch, `old-${process.pid}`);
+if (existsSync(final)) renameSync(final, old);
+renameSync(dist, final);
+rmSync(old, { recursive: true, force: true });
+console.log(`hooks: built ${HOOKS.length} hooks into ${final}`);
