@@ -2,6 +2,7 @@
 //   terraform-{pre,post}-{plan,apply}  tiny launchers (0755) that load lib/hooks.cjs
 //   lib/hooks.cjs                      the hooks, bundled (no node_modules at run time)
 //   lib/sts-probe.cjs                  the AWS SDK's STS client, loaded by pre hooks only
+//   lib/warm-compile-cache.cjs         fills lib/.compile-cache (image build step, optional)
 // The launchers enable Node's compile cache in lib/.compile-cache (the hooks directory is owned
 // by the agent user, so it is writable; if it is not, Node just runs without the cache).
 import { build } from "esbuild";
@@ -65,8 +66,20 @@ try {
 } catch {
   // No cache is only slower.
 }
-require("./lib/hooks.cjs");
+require("./lib/hooks.cjs").run(__filename);
 `;
+// Run once at image build time, as the agent user, so the first hook of a fresh container
+// (TFC_AGENT_SINGLE=true) starts with a warm compile cache. Loads the bundles, runs no hook.
+const warm = `"use strict";
+const path = require("node:path");
+const mod = require("node:module");
+const result = mod.enableCompileCache?.(path.join(__dirname, ".compile-cache"));
+require("./hooks.cjs");
+require("./sts-probe.cjs");
+mod.flushCompileCache?.();
+console.log("tfc-jit-aws hooks: compile cache " + (result?.directory ?? "unavailable"));
+`;
+writeFileSync(join(dist, "lib", "warm-compile-cache.cjs"), warm);
 for (const name of HOOKS) {
   const file = join(dist, name);
   writeFileSync(file, launcher);

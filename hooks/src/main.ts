@@ -9,12 +9,12 @@ import { fail, setPrefix } from "./output";
 import { runPostHook } from "./post-hook";
 import { runPreHook } from "./pre-hook";
 
-async function main(): Promise<number> {
+async function main(invokedAs: string): Promise<number> {
   const startedAt = Date.now();
-  const hook = hookFromPath(process.argv[1] ?? "");
+  const hook = hookFromPath(invokedAs);
   if (!hook) {
     fail(
-      `invoked as "${process.argv[1] ?? ""}"; check: install this file as terraform-pre-plan, terraform-post-plan, terraform-pre-apply or terraform-post-apply`,
+      `invoked as "${invokedAs}"; check: install this file as terraform-pre-plan, terraform-post-plan, terraform-pre-apply or terraform-post-apply`,
     );
     return 2;
   }
@@ -33,6 +33,12 @@ async function main(): Promise<number> {
   }
 }
 
-void main().then((code) => {
-  process.exitCode = code;
-});
+/**
+ * Runs the hook named by `invokedAs` (the launcher's own path) and sets the exit status. Loading
+ * this module runs nothing, so the image build can load it once to fill the compile cache.
+ */
+export function run(invokedAs: string): void {
+  void main(invokedAs).then((code) => {
+    process.exitCode = code;
+  });
+}
