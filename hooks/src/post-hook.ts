@@ -36,7 +36,17 @@ export async function runPostHook(hook: HookKind, env: NodeJS.ProcessEnv, starte
     try {
       await revokeLease(vault, state.token, state.leaseId);
     } catch (err) {
-      leaseProblem = asFailure(explainVaultError(err, `revoking lease ${state.leaseId}`, revokeCheck(state)));
+      const explained = asFailure(
+        explainVaultError(err, `revoking lease ${state.leaseId}`, revokeCheck(state)),
+      );
+      // Whatever the cause, the user must also know how to finish the job by hand.
+      leaseProblem =
+        explained.check === revokeCheck(state)
+          ? explained
+          : new HookFailure(
+              explained.what,
+              `${explained.check}; then revoke it by hand: vault lease revoke -sync ${state.leaseId}`,
+            );
     }
     // Confirm, rather than trust the 204: a lease that is still there is what matters.
     let remaining: number | undefined;

@@ -324,6 +324,40 @@ describe("hooks: failure paths", function () {
       for (const lease of world.vault.liveLeases()) world.vault.revokeLeaseNow(lease.leaseId);
     });
 
+    it("fails with the lease id and its remaining TTL when Vault is down, and still deletes the state", async () => {
+      await setUp();
+      const plan = await sim.runPhase("plan");
+      assert.equal(plan.post.code, 0);
+      const agentEnv = path.join(sim.home, "op.env");
+      fs.writeFileSync(agentEnv, "");
+      const pre = await sim.runHook(
+        "terraform-pre-apply",
+        sim.hookEnv(agentEnv, world.issuer.issue({ ...RUN, phase: "apply", runId: sim.runId })),
+      );
+      assert.equal(pre.code, 0, pre.stderr);
+      fs.rmSync(agentEnv); // the operation is over, as the agent would
+      world.vault.injectFault({ kind: "sealed" }, { times: Infinity });
+      const post = await sim.runHook("terraform-post-apply", sim.hookEnv(agentEnv, null));
+      assertFailedWith(
+        post,
+        /revoking lease aws\/creds\/apply\/\S+ failed after retries: Vault answered 503 .*; it stays valid for up to 1[45]m\d+s \(Vault token could not be revoked \(it ends at its TTL\)\); check: Vault's health .*; then revoke it by hand: vault lease revoke -sync aws\/creds\/apply\/\S+$/,
+      );
+      assert.deepEqual(fs.readdirSync(path.join(sim.home, ".tfc-jit-aws")), []);
+      world.vault.clearFaults();
+      world.vault.revokeAllTokens();
+    });
+
+    it("does not trust a 204: a lease still live after revocation fails the hook", async () => {
+      await setUp();
+      world.vault.injectFault({ kind: "status", status: 204 }, { path: "sys/leases/revoke/" });
+      const plan = await sim.runPhase("plan");
+      assert.equal(plan.pre.code, 0, plan.pre.stderr);
+      assertFailedWith(
+        plan.post,
+        /lease aws\/creds\/plan\/\S+ is still live after revocation; it stays valid for up to 1[45]m\d+s \(Vault token revoked\)/,
+      );
+    });
+
     it("fails on a state file it did not write, and deletes it", async () => {
       await setUp();
       const dir = path.join(sim.home, ".tfc-jit-aws");

@@ -101,6 +101,28 @@ describe("hooks: simulated runs", function () {
     assert.equal(plan.terraform?.code, 0);
   });
 
+  it("reads run-level variables and VAULT_ADDR as fallbacks; phase-specific variables win", async () => {
+    world = await World.start();
+    sim = world.simulator({
+      workspaceEnv: world.workspaceEnv({
+        TFC_VAULT_ADDR: undefined,
+        VAULT_ADDR: world.vault.address,
+        // Run-level names the apply roles: the plan phase must still use its own.
+        TFC_VAULT_RUN_ROLE: "tfc-apply",
+        TFC_VAULT_APPLY_ROLE: undefined,
+        TFC_VAULT_BACKED_AWS_RUN_VAULT_ROLE: "apply",
+        TFC_VAULT_BACKED_AWS_APPLY_VAULT_ROLE: undefined,
+      }),
+    });
+    const run = await sim.runRun();
+    assert.equal(run.length, 2);
+    assert.ok(run.every((p) => p.pre.code === 0 && p.terraform?.code === 0 && p.post.code === 0));
+    assert.deepEqual(
+      world.vault.requests.filter((r) => /^aws\/creds\//.test(r.path)).map((r) => r.path),
+      ["aws/creds/plan", "aws/creds/apply"],
+    );
+  });
+
   it("sends X-Vault-Namespace on every call when TFC_VAULT_NAMESPACE is set", async () => {
     world = await World.start({ namespace: "team-a" });
     sim = world.simulator();

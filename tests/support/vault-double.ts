@@ -344,6 +344,15 @@ export class VaultDouble {
     if (lease) this.revokeLease(lease);
   }
 
+  /** Revokes every token (and so their leases) now, e.g. to clean up after a failed revoke-self. */
+  revokeAllTokens(): void {
+    for (const token of [...this.tokens.values()]) {
+      if (token.root) continue;
+      this.tokens.delete(token.id);
+      this.revokeLeasesOf(token.accessor);
+    }
+  }
+
   // ---- inspection ----
 
   liveLeases(): LeaseView[] {
