@@ -3,3 +3,8 @@ export { AgentPool, type AgentPoolArgs } from "./agent-pool";
 export { AgentToken, type AgentTokenArgs } from "./agent-token";
 export { Workspace, type WorkspaceArgs, type VcsRepoArgs, type ExecutionMode } from "./workspace";
 export { Variable, type VariableArgs, type VariableCategory } from "./variable";
+export {
+  AgentPoolAllowedWorkspaces,
+  type AgentPoolAllowedWorkspacesArgs,
+} from "./agent-pool-allowed-workspaces";
+export { WorkspaceExecution, type WorkspaceExecutionArgs } from "./workspace-execution";

@@ -38,8 +38,12 @@ export interface WorkspaceArgs {
   /** Project (`prj-...`); the organization's default project when absent. */
   readonly projectId?: pulumi.Input<string>;
   readonly description?: pulumi.Input<string>;
-  /** Where runs execute; `agent` requires agentPoolId. */
-  readonly executionMode: pulumi.Input<ExecutionMode>;
+  /**
+   * Where runs execute; `agent` requires agentPoolId. Leave it (and agentPoolId) out when a
+   * WorkspaceExecution manages them: the workspace is then created in the API's default mode
+   * (`remote`) and never reports the mode as drift.
+   */
+  readonly executionMode?: pulumi.Input<ExecutionMode>;
   /** Agent pool (`apool-...`); only with executionMode "agent". */
   readonly agentPoolId?: pulumi.Input<string>;
   readonly terraformVersion?: pulumi.Input<string>;
@@ -63,7 +67,7 @@ export interface WorkspaceInputs {
   name: string;
   projectId?: string;
   description?: string;
-  executionMode: ExecutionMode;
+  executionMode?: ExecutionMode;
   agentPoolId?: string;
   terraformVersion?: string;
   workingDirectory?: string;
@@ -100,7 +104,12 @@ export function workspaceFailures(news: Partial<WorkspaceInputs>): pulumi.dynami
       reason: 'executionMode must be "remote", "local" or "agent"',
     });
   }
-  if (mode === undefined) failures.push({ property: "executionMode", reason: "executionMode is required" });
+  if (mode === undefined && news.agentPoolId !== undefined) {
+    failures.push({
+      property: "agentPoolId",
+      reason: 'agentPoolId needs executionMode: "agent" (or leave both to a WorkspaceExecution)',
+    });
+  }
   if (known(mode) && mode !== "agent" && news.agentPoolId !== undefined) {
     failures.push({
       property: "agentPoolId",
@@ -186,7 +195,7 @@ export function workspaceFromApi(
     name: str(a.name),
     projectId: managed("projectId", project),
     description: managed("description", str(a.description)),
-    executionMode: str(a["execution-mode"]) as ExecutionMode,
+    executionMode: managed("executionMode", str(a["execution-mode"]) as ExecutionMode),
     agentPoolId: managed("agentPoolId", a["agent-pool-id"] ? str(a["agent-pool-id"]) : undefined),
     terraformVersion: managed("terraformVersion", str(a["terraform-version"])),
     workingDirectory: managed("workingDirectory", str(a["working-directory"])),
@@ -304,7 +313,12 @@ export const workspaceProvider: TfcProvider<WorkspaceInputs, WorkspaceState> = {
     const res = await apiRequest(conn, {
       method: "PATCH",
       path: `/workspaces/${encodeURIComponent(id)}`,
-      body: workspaceBody(news, olds.executionMode === "agent" && news.executionMode !== "agent"),
+      // Only a managed mode can leave agent mode: with the mode unmanaged (a WorkspaceExecution
+      // owns it) the pool must not be touched.
+      body: workspaceBody(
+        news,
+        olds.executionMode === "agent" && news.executionMode !== undefined && news.executionMode !== "agent",
+      ),
       subject: subject(news.name),
     });
     const live = workspaceFromApi(conn, dataOf(res, subject(news.name)), news);
@@ -340,7 +354,7 @@ export class Workspace extends pulumi.dynamic.Resource {
   declare readonly name: pulumi.Output<string>;
   declare readonly projectId: pulumi.Output<string | undefined>;
   declare readonly description: pulumi.Output<string | undefined>;
-  declare readonly executionMode: pulumi.Output<ExecutionMode>;
+  declare readonly executionMode: pulumi.Output<ExecutionMode | undefined>;
   declare readonly agentPoolId: pulumi.Output<string | undefined>;
   declare readonly terraformVersion: pulumi.Output<string | undefined>;
   declare readonly workingDirectory: pulumi.Output<string | undefined>;

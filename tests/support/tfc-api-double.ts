@@ -4,6 +4,10 @@
  * from safe-delete while a workspace manages resources, 422 with `source.pointer`, pagination
  * (`page[number]`, `page[size]` <= 100, `links.next`, `meta.pagination`), a request log, and
  * fault injection (429 bursts with `Retry-After`, 5xx, slow responses).
+ * Agent pools: PATCH replaces the `allowed-workspaces` relationship as a whole (422 for an id that
+ * is not a workspace of the organization), and a workspace may be put in agent mode on a pool
+ * that is not organization-scoped only once the pool allows it (422 on `agent-pool-id`, as the
+ * API answers: hashicorp/terraform-provider-tfe#1111).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -208,8 +212,11 @@ export class TfcApiDouble {
         if (method === "PATCH") {
           const bad = withBody() ?? this.expectType(data, "agent-pools");
           if (bad) return bad;
-          Object.assign(pool.attributes, data!.attributes ?? {});
           const allowed = data!.relationships?.["allowed-workspaces"];
+          // The relationship is replaced as a whole (the tfe provider sends the full set).
+          const unknown = allowed ? this.unknownWorkspace(pool.owner, relData(allowed)) : undefined;
+          if (unknown) return unknown;
+          Object.assign(pool.attributes, data!.attributes ?? {});
           if (allowed) pool.relationships["allowed-workspaces"] = { data: relData(allowed) };
           return [200, { data: this.render(pool) }];
         }
@@ -410,6 +417,40 @@ export class TfcApiDouble {
     if (mode === "agent" && !(typeof pool === "string" && this.objects.has(pool))) {
       return invalid("/data/attributes/agent-pool-id", "Agent pool is required for 'agent' execution mode");
     }
+    if (mode === "agent" && !this.poolAllows(pool as string, selfId)) {
+      // The detail is the API's own (hashicorp/terraform-provider-tfe#1111: "invalid attribute");
+      // the pointer is assumed, the API documents none for this case.
+      return invalid(
+        "/data/attributes/agent-pool-id",
+        "Agent pool workspace does not have access to use this agent pool",
+      );
+    }
+    return undefined;
+  }
+
+  /**
+   * Whether a workspace may run on a pool: every workspace for an organization-scoped pool, only
+   * the pool's allowed workspaces otherwise. A workspace being created has no id yet, so a
+   * restricted pool refuses it in agent mode (the cycle the tfe provider's issue #1111 reports).
+   */
+  private poolAllows(poolId: string, workspaceId: string | undefined): boolean {
+    const pool = this.objects.get(poolId)!;
+    if (pool.attributes["organization-scoped"] !== false) return true;
+    const allowed = relData(pool.relationships["allowed-workspaces"]) as { id?: string }[];
+    return workspaceId !== undefined && allowed.some((w) => w.id === workspaceId);
+  }
+
+  /** 422 when an allowed-workspaces entry is not a workspace of the pool's organization. */
+  private unknownWorkspace(org: string, entries: unknown[]): [number, unknown] | undefined {
+    for (const entry of entries as { id?: string; type?: string }[]) {
+      const ws = entry?.id === undefined ? undefined : this.objects.get(entry.id);
+      if (entry?.type !== "workspaces" || !ws || ws.type !== "workspaces" || ws.owner !== org) {
+        return invalid(
+          "/data/relationships/allowed-workspaces",
+          `Allowed workspaces contains ${String(entry?.id)}, which is not a workspace of this organization`,
+        );
+      }
+    }
     return undefined;
   }
 
@@ -427,6 +468,11 @@ export class TfcApiDouble {
 
   private deleteWorkspace(ws: Stored): void {
     for (const v of this.children("vars", ws.id)) this.objects.delete(v.id);
+    // A deleted workspace no longer appears in any pool's allowed workspaces.
+    for (const pool of this.children("agent-pools", ws.owner)) {
+      const allowed = relData(pool.relationships["allowed-workspaces"]) as { id?: string }[];
+      pool.relationships["allowed-workspaces"] = { data: allowed.filter((w) => w.id !== ws.id) };
+    }
     this.objects.delete(ws.id);
   }
 
