@@ -11,6 +11,8 @@ import { runPreHook } from "./pre-hook";
 
 async function main(invokedAs: string): Promise<number> {
   const startedAt = Date.now();
+  // TLS is never switched off: Node would honour this (for Vault and STS) if a workspace set it.
+  delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
   const hook = hookFromPath(invokedAs);
   if (!hook) {
     fail(

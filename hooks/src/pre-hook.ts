@@ -67,6 +67,7 @@ export async function runPreHook(hook: HookKind, env: NodeJS.ProcessEnv, started
           // Reported, with context, when the probe really needs it.
         }
       });
+      registerSecret(c.accessKeyId); // printed only masked
       registerSecret(c.secretAccessKey);
       registerSecret(c.sessionToken);
       return c;

@@ -146,6 +146,19 @@ describe("hooks: simulated runs", function () {
     assert.equal(plan.post.code, 0);
   });
 
+  it("TLS: NODE_TLS_REJECT_UNAUTHORIZED=0 in the environment does not switch verification off", async () => {
+    world = await World.start();
+    sim = world.simulator({
+      workspaceEnv: world.workspaceEnv({
+        TFC_VAULT_ENCODED_CACERT: undefined,
+        NODE_TLS_REJECT_UNAUTHORIZED: "0",
+      }),
+    });
+    const [plan] = await sim.runRun();
+    assertFailedWith(plan!.pre, /TLS verification of https:\/\/127\.0\.0\.1:\d+ failed/);
+    assert.equal(plan!.agentEnv, "");
+  });
+
   it("stands down when TFC_VAULT_BACKED_AWS_AUTH=true (the native flow is in charge)", async () => {
     world = await World.start();
     sim = world.simulator({
