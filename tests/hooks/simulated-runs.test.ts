@@ -155,8 +155,8 @@ describe("hooks: simulated runs", function () {
       }),
     });
     const [plan] = await sim.runRun();
-    assertFailedWith(plan!.pre, /TLS verification of https:\/\/127\.0\.0\.1:\d+ failed/);
-    assert.equal(plan!.agentEnv, "");
+    assertFailedWith(plan.pre, /TLS verification of https:\/\/127\.0\.0\.1:\d+ failed/);
+    assert.equal(plan.agentEnv, "");
   });
 
   it("stands down when TFC_VAULT_BACKED_AWS_AUTH=true (the native flow is in charge)", async () => {
