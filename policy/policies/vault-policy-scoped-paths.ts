@@ -1,11 +1,14 @@
 /**
- * A run's Vault policy reaches its own phase's credentials and nothing else. Allowed:
- * literal paths (e.g. `aws/creds/tfc-plan`), and one glob form, the lease-revocation prefix of
- * one role's leases, `sys/leases/revoke/<mount>/<creds|sts>/<role>/*`, which lets a hook revoke
- * its own lease and nobody else's. Refused: any other glob (`aws/*`, `aws/creds/*`,
- * `sys/leases/revoke/*`), any other `sys/` path (bare `sys/leases/revoke` takes the lease id in
- * the body, so it revokes anyone's lease), `sudo`/`root`-like capabilities, and policy text this
- * pack cannot read.
+ * A run's Vault policy reaches its own phase's credentials and nothing else. Allowed: literal
+ * credentials paths (`<mount>/creds/<role>`, `<mount>/sts/<role>`), and one glob form, the
+ * lease-revocation prefix of one role's leases, `sys/leases/revoke/<mount>/<creds|sts>/<role>/*`,
+ * which lets a hook revoke its own lease and nobody else's. Refused: any other literal path (a
+ * literal is not harmless: `aws/roles/<role>` lets a run rewrite its own AWS permissions,
+ * `aws/config/root` the engine's keys, `auth/<mount>/role/<role>` its own JWT binding), any other
+ * glob (`aws/*`, `aws/creds/*`, `sys/leases/revoke/*`), any other `sys/` path (bare
+ * `sys/leases/revoke` takes the lease id in the body, so it revokes anyone's lease), capabilities
+ * beyond reading credentials and revoking (`sudo`, `root`, `delete`, `list`, `patch`), and policy
+ * text this pack cannot read.
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { TYPES } from "../lib/resource-types";
@@ -13,8 +16,10 @@ import { text } from "../lib/values";
 import { pathGrants } from "../lib/vault-policy-paths";
 
 const SCOPED_REVOKE = /^sys\/leases\/revoke\/[A-Za-z0-9_.@/-]+\/(creds|sts)\/[A-Za-z0-9_.@-]+\/\*$/;
+const CREDENTIALS = /^[A-Za-z0-9_.@/-]+\/(creds|sts)\/[A-Za-z0-9_.@-]+$/;
 const GLOB = /[*+]/;
-const FORBIDDEN_CAPABILITIES = ["sudo", "root"];
+// read (GET creds), create/update (POST creds, PUT revoke), deny (harmless): nothing else.
+const ALLOWED_CAPABILITIES = ["read", "create", "update", "deny"];
 
 /** Why a path is refused, or undefined when it is allowed. */
 export function pathProblem(path: string): string | undefined {
@@ -25,13 +30,16 @@ export function pathProblem(path: string): string | undefined {
       : "reaches sys/, Vault's system backend";
   }
   if (GLOB.test(path)) return "is a glob (name the phase's own credentials path literally)";
+  if (!CREDENTIALS.test(path)) {
+    return "is not a credentials path: a run needs only <mount>/creds/<role> or <mount>/sts/<role> (and its own revoke prefix)";
+  }
   return undefined;
 }
 
 export const vaultPolicyScopedPaths: ResourceValidationPolicy = {
   name: "vault-policy-scoped-paths",
   description:
-    "Vault policies grant literal paths only, apart from the role-scoped lease-revocation prefix; no sys/ or mount globs.",
+    "Vault policies grant literal credentials paths only, apart from the role-scoped lease-revocation prefix; no other paths, sys/ or mount globs.",
   enforcementLevel: "mandatory",
   severity: "critical",
   validateResource: (args, reportViolation) => {
@@ -47,7 +55,7 @@ export const vaultPolicyScopedPaths: ResourceValidationPolicy = {
     for (const grant of grants) {
       const problem = pathProblem(grant.path);
       if (problem !== undefined) reportViolation(`${policy} grants path "${grant.path}", which ${problem}`);
-      const forbidden = grant.capabilities.filter((c) => FORBIDDEN_CAPABILITIES.includes(c));
+      const forbidden = grant.capabilities.filter((c) => !ALLOWED_CAPABILITIES.includes(c));
       if (forbidden.length > 0) {
         reportViolation(
           `${policy} grants ${forbidden.join(", ")} on "${grant.path}": runs need read and update only`,

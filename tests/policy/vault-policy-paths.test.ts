@@ -73,6 +73,42 @@ describe("policy vault-policy-scoped-paths", () => {
       'Vault policy engine-plan-policy grants sudo on "aws/creds/tfc-plan": runs need read and update only',
     ]);
   });
+  it("refuses literal paths that are not credentials paths (a run could rewrite its own permissions)", async () => {
+    for (const path of [
+      "aws/roles/tfc-plan",
+      "aws/config/root",
+      "aws/config/rotate-root",
+      "auth/jwt-tfc/role/tfc-plan",
+      "auth/token/create",
+      "identity/entity",
+    ]) {
+      const found = await violations(vaultPolicyScopedPaths, withPolicy(hcl([path, ["update"]])));
+      assert.deepEqual(
+        found,
+        [
+          `Vault policy engine-plan-policy grants path "${path}", which is not a credentials path: a run needs only <mount>/creds/<role> or <mount>/sts/<role> (and its own revoke prefix)`,
+        ],
+        path,
+      );
+    }
+  });
+  it("accepts credentials paths on a nested mount, for both endpoints", async () => {
+    const policy = hcl(
+      ["team/aws/creds/tfc-plan", ["read"]],
+      ["team/aws/sts/tfc-plan", ["read"]],
+      ["sys/leases/revoke/team/aws/sts/tfc-plan/*", ["update"]],
+    );
+    assert.deepEqual(await violations(vaultPolicyScopedPaths, withPolicy(policy)), []);
+  });
+  it("refuses capabilities beyond reading credentials and revoking (delete, list, patch)", async () => {
+    const found = await violations(
+      vaultPolicyScopedPaths,
+      withPolicy(hcl(["aws/creds/tfc-plan", ["read", "delete", "list", "patch"]])),
+    );
+    assert.deepEqual(found, [
+      'Vault policy engine-plan-policy grants delete, list, patch on "aws/creds/tfc-plan": runs need read and update only',
+    ]);
+  });
   it("refuses policy text it cannot read (fails closed)", async () => {
     const nested =
       'path "aws/creds/tfc-plan" {\n  capabilities = ["read"]\n  allowed_parameters = { "ttl" = [] }\n}';
