@@ -41,6 +41,17 @@ export function workspaceProblem(value: string): string | undefined {
   );
 }
 
+// Vault compares bound_audiences literally, so a `*` is not a wildcard there, but it (or a comma
+// list, or spaces) can never equal the single value a workspace sets as
+// TFC_WORKLOAD_IDENTITY_AUDIENCE: the role would refuse every run, or the intent was "any audience".
+const AUDIENCE = /^[^\s*,]{1,255}$/;
+
+export function audienceProblem(value: string): string | undefined {
+  return AUDIENCE.test(value)
+    ? undefined
+    : "must be one literal audience (no *, commas or spaces), the exact value of the workspace's TFC_WORKLOAD_IDENTITY_AUDIENCE";
+}
+
 export function mountPathProblem(value: string): string | undefined {
   return MOUNT.test(value)
     ? undefined

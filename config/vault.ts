@@ -14,6 +14,7 @@ import {
 } from "../components/aws-credential-types";
 import { parseIamPolicy, writeLookingGrants } from "./vault-iam-policy";
 import {
+  audienceProblem,
   baseUrl,
   mountPathProblem,
   namePrefixProblem,
@@ -331,6 +332,13 @@ export function readVaultSide(r: ConfigReader): VaultSide {
     "my-workspace",
   );
   const audience = r.requiredString("jwtAudience", "vault.workload.identity");
+  const badAudience = audience === "" ? undefined : audienceProblem(audience);
+  if (badAudience !== undefined)
+    r.fail(
+      "jwtAudience",
+      `"${audience}" ${badAudience}`,
+      `pulumi config set ${r.fullKey("jwtAudience")} vault.workload.identity (and the same value as the workspace's TFC_WORKLOAD_IDENTITY_AUDIENCE)`,
+    );
   const authPath = r.string("jwtAuthPath", "jwt-tfc");
   const mountPath = r.string("awsMountPath", "aws");
   for (const [key, value] of [

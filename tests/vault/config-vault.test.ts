@@ -150,6 +150,20 @@ const CASES: {
     fix: /pulumi config set tfc-jit-aws:jwtAudience vault\.workload\.identity/,
   },
   {
+    name: "JWT audience a wildcard",
+    change: { jwtAudience: "*" },
+    key: "jwtAudience",
+    problem: /"\*" must be one literal audience/,
+    fix: /pulumi config set tfc-jit-aws:jwtAudience vault\.workload\.identity/,
+  },
+  {
+    name: "JWT audience a comma list",
+    change: { jwtAudience: "vault.workload.identity,other" },
+    key: "jwtAudience",
+    problem: /must be one literal audience \(no \*, commas or spaces\)/,
+    fix: /TFC_WORKLOAD_IDENTITY_AUDIENCE/,
+  },
+  {
     name: "JWT auth path with a leading slash",
     change: { jwtAuthPath: "/jwt" },
     key: "jwtAuthPath",
