@@ -6,6 +6,7 @@ import type { Policies } from "@pulumi/policy";
 import { agentAutoUpdateDisabled } from "./agent-auto-update-disabled";
 import { agentImageByDigest } from "./agent-image-by-digest";
 import { agentImagePinned } from "./agent-image-pinned";
+import { agentSecretsFromSecretStore } from "./agent-secrets-from-secret-store";
 import { agentSingleExecution } from "./agent-single-execution";
 import { awsEngineLeaseTtl } from "./aws-engine-lease-ttl";
 import { awsIamUserPermissionsBoundary } from "./aws-iam-user-permissions-boundary";
@@ -41,6 +42,7 @@ export const policies: Policies = [
   agentImageByDigest,
   agentAutoUpdateDisabled,
   agentSingleExecution,
+  agentSecretsFromSecretStore,
   tfcWorkspaceIdentityAudience,
   tfcNoStaticAwsKeys,
 ];

@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import { agentAutoUpdateDisabled } from "../../policy/policies/agent-auto-update-disabled";
 import { agentImageByDigest } from "../../policy/policies/agent-image-by-digest";
 import { agentImagePinned } from "../../policy/policies/agent-image-pinned";
+import { agentSecretsFromSecretStore } from "../../policy/policies/agent-secrets-from-secret-store";
 import { agentSingleExecution } from "../../policy/policies/agent-single-execution";
 import { DIGEST, agentContainer, agentImage, agentTaskDefinition } from "./fixtures";
 import { type FixtureResource, mutate, violations } from "./harness";
@@ -130,5 +131,44 @@ describe("policy agent-image-by-digest", () => {
       mutate(agentContainer, { image: "tfc-agent-jit:latest" }),
     );
     assert.match(found.join("\n"), /runs image "tfc-agent-jit:latest" by tag/);
+  });
+});
+
+describe("policy agent-secrets-from-secret-store", () => {
+  it("passes an ECS agent whose token comes from secrets, and ignores Docker containers", async () => {
+    assert.deepEqual(await violations(agentSecretsFromSecretStore, agentTaskDefinition), []);
+    assert.deepEqual(await violations(agentSecretsFromSecretStore, agentContainer), []);
+  });
+  it("refuses an ECS agent with the token in its plain environment (readable in the task definition)", async () => {
+    const found = await violations(
+      agentSecretsFromSecretStore,
+      taskWithEnv({ ...GOOD_ENV, TFC_AGENT_TOKEN: "at-plaintext" }),
+    );
+    assert.deepEqual(found, [
+      "pool-task: agent container tfc-agent has TFC_AGENT_TOKEN in its plain environment (stored in the task definition, readable with ecs:DescribeTaskDefinition): pass it in secrets, valueFrom an SSM SecureString or Secrets Manager ARN",
+    ]);
+  });
+  it("refuses other secret-named variables in the plain environment (Vault token, AWS secret key, passwords)", async () => {
+    const found = await violations(
+      agentSecretsFromSecretStore,
+      taskWithEnv({
+        ...GOOD_ENV,
+        VAULT_TOKEN: "hvs.x",
+        AWS_SECRET_ACCESS_KEY: "x",
+        REGISTRY_PASSWORD: "x",
+        TFC_AGENT_HOOK_PRE_PLAN_TIMEOUT: "300",
+      }),
+    );
+    assert.deepEqual(
+      found.map((m) => /has (\w+) in its plain environment/.exec(m)?.[1]),
+      ["VAULT_TOKEN", "AWS_SECRET_ACCESS_KEY", "REGISTRY_PASSWORD"],
+    );
+  });
+  it("refuses container definitions it cannot read (fails closed)", async () => {
+    const found = await violations(
+      agentSecretsFromSecretStore,
+      mutate(agentTaskDefinition, { containerDefinitions: "{" }),
+    );
+    assert.deepEqual(found, ["pool-task has container definitions that are not a JSON list: fix them"]);
   });
 });
