@@ -137,7 +137,7 @@ export const agentPoolAllowedWorkspacesProvider: TfcProvider<
       agentPoolId: news.agentPoolId,
       workspaceIds:
         Array.isArray(ids) && !containsUnknown(ids) && ids.every((id) => typeof id === "string")
-          ? normaliseIds(ids as string[])
+          ? normaliseIds(ids)
           : (ids as string[]),
     };
     return Promise.resolve({ inputs, failures: allowedWorkspacesFailures(news) });

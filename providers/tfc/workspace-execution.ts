@@ -56,18 +56,27 @@ export function workspaceExecutionFailures(
   }
   const mode = news.executionMode;
   if (mode === undefined) {
-    failures.push({ property: "executionMode", reason: 'executionMode is required: "remote", "local" or "agent"' });
+    failures.push({
+      property: "executionMode",
+      reason: 'executionMode is required: "remote", "local" or "agent"',
+    });
     return failures;
   }
   if (containsUnknown(mode)) return failures;
-  if (!MODES.includes(String(mode))) {
-    failures.push({ property: "executionMode", reason: 'executionMode must be "remote", "local" or "agent"' });
+  if (typeof mode !== "string" || !MODES.includes(mode)) {
+    failures.push({
+      property: "executionMode",
+      reason: 'executionMode must be "remote", "local" or "agent"',
+    });
   } else if (mode === "agent" && (news.agentPoolId === undefined || news.agentPoolId === "")) {
-    failures.push({ property: "agentPoolId", reason: 'executionMode "agent" needs agentPoolId (an apool-... id)' });
+    failures.push({
+      property: "agentPoolId",
+      reason: 'executionMode "agent" needs agentPoolId (an apool-... id)',
+    });
   } else if (mode !== "agent" && news.agentPoolId !== undefined) {
     failures.push({
       property: "agentPoolId",
-      reason: `agentPoolId is only allowed with executionMode "agent" (got "${String(mode)}"): set executionMode: "agent" or remove agentPoolId`,
+      reason: `agentPoolId is only allowed with executionMode "agent" (got "${mode}"): set executionMode: "agent" or remove agentPoolId`,
     });
   }
   return failures;

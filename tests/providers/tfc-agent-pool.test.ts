@@ -114,11 +114,12 @@ describe("tfc:AgentPool provider", () => {
 
   it("updates name, scope and allowed workspaces in place with PATCH", async () => {
     const { id, outs } = await created();
+    const ws9 = double.seed("workspaces", "acme", { name: "nine" }).id;
     const news = {
       organization: "acme",
       name: "renamed",
       organizationScoped: false,
-      allowedWorkspaceIds: ["ws-9"],
+      allowedWorkspaceIds: [ws9],
     };
     assert.deepEqual(await p.diff(id, outs!, news), { changes: true, replaces: [] });
     const res = await p.update(id, outs!, news);
@@ -128,7 +129,7 @@ describe("tfc:AgentPool provider", () => {
       data: {
         type: "agent-pools",
         attributes: { name: "renamed", "organization-scoped": false },
-        relationships: { "allowed-workspaces": { data: [{ id: "ws-9", type: "workspaces" }] } },
+        relationships: { "allowed-workspaces": { data: [{ id: ws9, type: "workspaces" }] } },
       },
     });
     assert.equal(double.get(id)!.attributes.name, "renamed");

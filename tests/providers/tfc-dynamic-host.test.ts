@@ -4,10 +4,12 @@
  */
 import { strict as assert } from "node:assert";
 import { agentPoolProvider } from "../../providers/tfc/agent-pool";
+import { agentPoolAllowedWorkspacesProvider } from "../../providers/tfc/agent-pool-allowed-workspaces";
 import { agentTokenProvider } from "../../providers/tfc/agent-token";
 import { UNKNOWN } from "../../providers/tfc/dynamic-support";
 import { variableProvider } from "../../providers/tfc/variable";
 import { workspaceProvider } from "../../providers/tfc/workspace";
+import { workspaceExecutionProvider } from "../../providers/tfc/workspace-execution";
 import {
   DynamicProviderHost,
   PROVIDER_KEY,
@@ -35,6 +37,8 @@ describe("tfc providers under Pulumi's dynamic-provider host (gRPC)", function (
         token: agentTokenProvider,
         workspace: workspaceProvider,
         variable: variableProvider,
+        access: agentPoolAllowedWorkspacesProvider,
+        execution: workspaceExecutionProvider,
       })) {
         const { text, containsSecrets } = await serializeProvider(provider);
         assert.equal(containsSecrets, false, `${kind} provider captured a secret`);
@@ -146,6 +150,57 @@ describe("tfc providers under Pulumi's dynamic-provider host (gRPC)", function (
     assert.equal(double.get(wsRes.id), undefined);
 
     for (const req of double.log) assert.equal(req.headers.authorization, `Bearer ${double.validToken}`);
+  });
+
+  it("restricts a pool to a workspace over gRPC: allow-list, then agent mode, then back", async () => {
+    double.reset();
+    const pool = await host.create(
+      (
+        await host.check(
+          {},
+          withProvider("pool", { organization: "acme", name: "r", organizationScoped: false }),
+        )
+      ).inputs,
+    );
+    const ws = await host.create(
+      (await host.check({}, withProvider("workspace", { organization: "acme", name: "r-ws" }))).inputs,
+    );
+    const acc = await host.check({}, withProvider("access", { agentPoolId: pool.id, workspaceIds: [ws.id] }));
+    assert.deepEqual(acc.failures, []);
+    const accRes = await host.create(acc.inputs);
+    assert.equal(accRes.id, pool.id);
+    const exe = await host.check(
+      {},
+      withProvider("execution", { workspaceId: ws.id, executionMode: "agent", agentPoolId: pool.id }),
+    );
+    const exeRes = await host.create(exe.inputs);
+    assert.equal(double.get(ws.id)!.attributes["agent-pool-id"], pool.id);
+
+    const accRead = await host.read(accRes.id, accRes.props);
+    assert.equal((await host.diff(accRes.id, accRead.props, acc.inputs)).changes, "none");
+    const exeRead = await host.read(exeRes.id, exeRes.props);
+    assert.equal((await host.diff(exeRes.id, exeRead.props, exe.inputs)).changes, "none");
+
+    await host.delete(exeRes.id, exeRes.props);
+    await host.delete(accRes.id, accRes.props);
+    assert.equal(double.get(ws.id)!.attributes["execution-mode"], "remote");
+    assert.deepEqual(double.get(pool.id)!.relationships["allowed-workspaces"].data, []);
+  });
+
+  it("the refusal of agent mode on a pool that does not allow the workspace reaches the engine readably", async () => {
+    double.reset();
+    const pool = double.seed("agent-pools", "acme", { name: "r", "organization-scoped": false });
+    const ws = double.seed("workspaces", "acme", { name: "w", "execution-mode": "remote" });
+    const exe = await host.check(
+      {},
+      withProvider("execution", { workspaceId: ws.id, executionMode: "agent", agentPoolId: pool.id }),
+    );
+    const err = await rejection(host.create(exe.inputs));
+    assert.match(
+      err.message,
+      /does not have access to use this agent pool \(\/data\/attributes\/agent-pool-id\)\. Fix: allow the workspace on the pool first/,
+    );
+    assert.ok(!err.message.includes(double.validToken));
   });
 
   it("diff handles the preview unknown sentinel over gRPC", async () => {
