@@ -82,6 +82,9 @@ export class TfcJwtTrust extends pulumi.ComponentResource {
         description: "tfc-jit-aws: HCP Terraform workload identity tokens",
         oidcDiscoveryUrl: issuer,
         boundIssuer: issuer,
+        // HCP Terraform signs with RS256 only (FACTS.md). Unset, Vault accepts every algorithm it
+        // knows for JWT roles; pinning it refuses any token signed another way.
+        jwtSupportedAlgs: ["RS256"],
         oidcDiscoveryCaPem: args.discoveryCaPem,
       },
       { parent: this },

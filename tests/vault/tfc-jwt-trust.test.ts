@@ -14,7 +14,7 @@ describe("TfcJwtTrust", () => {
   before(installMocks);
   beforeEach(() => recorder.reset());
 
-  it("mounts a dedicated JWT auth method whose issuer and discovery URL are the HCP Terraform address", async () => {
+  it("mounts a dedicated JWT auth method whose issuer and discovery URL are the HCP Terraform address, accepting RS256 signatures only", async () => {
     new TfcJwtTrust(
       "trust",
       tfcJwtTrustArgs(vaultSide({ tfcAddress: "https://tfe.example.com/" }), POLICIES),
@@ -26,6 +26,7 @@ describe("TfcJwtTrust", () => {
       description: "tfc-jit-aws: HCP Terraform workload identity tokens",
       oidcDiscoveryUrl: "https://tfe.example.com",
       boundIssuer: "https://tfe.example.com",
+      jwtSupportedAlgs: ["RS256"],
     });
   });
 
