@@ -115,6 +115,8 @@ export class TfcJwtTrust extends pulumi.ComponentResource {
           disableBoundClaimsParsing: true,
           userClaim: "terraform_full_workspace",
           claimMappings: { ...CLAIM_MAPPINGS },
+          // Said, not defaulted: with it on, Vault's debug log holds received tokens and claims.
+          verboseOidcLogging: false,
           tokenPolicies: [args.policyNames[phase]],
           // Service tokens can be revoked (with their leases); batch tokens cannot.
           tokenType: "service",

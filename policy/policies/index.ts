@@ -15,6 +15,7 @@ import { awsRoleNoWildcardAction } from "./aws-role-no-wildcard-action";
 import { awsStsTtlBounds } from "./aws-sts-ttl-bounds";
 import { jwtAuthDedicatedMount } from "./jwt-auth-dedicated-mount";
 import { jwtRoleAudienceBound } from "./jwt-role-audience-bound";
+import { jwtRoleQuietLogging } from "./jwt-role-quiet-logging";
 import { jwtRoleServiceToken } from "./jwt-role-service-token";
 import { jwtRoleSubjectBound } from "./jwt-role-subject-bound";
 import { jwtRoleTokenTtl } from "./jwt-role-token-ttl";
@@ -31,6 +32,7 @@ export const policies: Policies = [
   jwtRoleServiceToken,
   jwtRoleTokenTtl,
   jwtRoleUserClaim,
+  jwtRoleQuietLogging,
   awsEngineLeaseTtl,
   awsPlanRoleReadOnly,
   awsRoleNoWildcardAction,

@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { jwtAuthDedicatedMount } from "../../policy/policies/jwt-auth-dedicated-mount";
 import { jwtRoleAudienceBound } from "../../policy/policies/jwt-role-audience-bound";
+import { jwtRoleQuietLogging } from "../../policy/policies/jwt-role-quiet-logging";
 import { jwtRoleServiceToken } from "../../policy/policies/jwt-role-service-token";
 import { jwtRoleSubjectBound } from "../../policy/policies/jwt-role-subject-bound";
 import { jwtRoleTokenTtl } from "../../policy/policies/jwt-role-token-ttl";
@@ -199,5 +200,31 @@ describe("policy jwt-auth-dedicated-mount", () => {
   it("treats paths listed in sharedMountPaths as shared", async () => {
     const found = await violations(jwtAuthDedicatedMount, jwtAuthBackend, { sharedMountPaths: ["jwt-tfc"] });
     assert.match(found.join("\n"), /uses the shared path "jwt-tfc"/);
+  });
+});
+
+describe("policy jwt-role-quiet-logging", () => {
+  it("passes a role with verbose OIDC logging off or unset (Vault's default is off)", async () => {
+    assert.deepEqual(
+      await violations(jwtRoleQuietLogging, mutate(jwtPlanRole, { verboseOidcLogging: false })),
+      [],
+    );
+    assert.deepEqual(await violations(jwtRoleQuietLogging, jwtPlanRole), []);
+  });
+  it("refuses a role that logs received tokens and claims, whatever its role type", async () => {
+    for (const props of [
+      { verboseOidcLogging: true },
+      { verboseOidcLogging: "true" },
+      { verboseOidcLogging: true, roleType: "oidc" },
+    ]) {
+      const found = await violations(jwtRoleQuietLogging, mutate(jwtPlanRole, props));
+      assert.deepEqual(
+        found,
+        [
+          "JWT role trust-plan-role sets verboseOidcLogging, so Vault's debug log would hold received tokens and claims: set it to false",
+        ],
+        JSON.stringify(props),
+      );
+    }
   });
 });

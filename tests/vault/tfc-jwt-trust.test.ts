@@ -59,6 +59,7 @@ describe("TfcJwtTrust", () => {
           terraform_run_phase: "run_phase",
           terraform_workspace_id: "workspace_id",
         },
+        verboseOidcLogging: false,
         tokenPolicies: [`aws-tfc-${phase}-creds`],
         tokenType: "service",
         tokenNoDefaultPolicy: false,
