@@ -63,13 +63,15 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }
 
-/** Full-jitter-ish backoff: `base * 1.5^attempt`, capped, with ±25% jitter. */
+/**
+ * Backoff `base * 1.5^attempt` with ±25% jitter (so many agents do not probe in lock step),
+ * capped after the jitter: no step is ever longer than `capMs`.
+ */
 export function backoffMs(
   attempt: number,
   baseMs: number,
   capMs: number,
   random: () => number = Math.random,
 ): number {
-  const raw = Math.min(capMs, baseMs * 1.5 ** attempt);
-  return Math.round(raw * (0.75 + random() * 0.5));
+  return Math.round(Math.min(capMs, baseMs * 1.5 ** attempt * (0.75 + random() * 0.5)));
 }

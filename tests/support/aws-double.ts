@@ -64,6 +64,8 @@ function uriEncode(value: string): string {
 export class AwsDouble {
   propagationDelayMs: number;
   readonly probes: ProbeRecord[] = [];
+  /** Every iam_user key ever created, with its creation time (kept after deletion). */
+  readonly createdKeys: Array<{ readonly accessKeyId: string; readonly createdAt: number }> = [];
   private readonly users = new Map<string, IamUser>();
   private readonly keys = new Map<string, AccessKey>();
   private server: http.Server | undefined;
@@ -124,6 +126,7 @@ export class AwsDouble {
       eventuallyConsistent: true,
     };
     this.keys.set(key.accessKeyId, key);
+    this.createdKeys.push({ accessKeyId: key.accessKeyId, createdAt: key.createdAt });
     return { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey };
   }
 
