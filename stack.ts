@@ -2,12 +2,15 @@
  * The whole system for one stack, from validated configuration. Data flows one way:
  *
  *   VaultAwsEngine ─────────────────────────────┐
- *   AgentImage -> AgentPool (pool id) -> DemoWorkspace: workspace -> TfcJwtTrust(workspace id)
- *                                                       -> hook variables (engine + trust names)
+ *   AgentImage -> AgentPool (pool id) -> DemoWorkspace: workspace (remote) -> pool allows it
+ *                                          -> agent mode on the pool -> TfcJwtTrust(workspace id)
+ *                                          -> hook variables (engine + trust names)
  *
- * The pool comes before the workspace (the workspace runs on it); the JWT roles come after the
- * workspace (they bind its id); the hook variables come last (they name the roles). DemoWorkspace
- * cuts that cycle with its `bindHookContract` callback (see components/demo-workspace.ts).
+ * The pool comes before the workspace (the workspace runs on it); the pool is not
+ * organization-scoped by default, so it must allow the workspace before the workspace can switch
+ * to agent mode on it; the JWT roles come after that (they bind its id); the hook variables come
+ * last (they name the roles). DemoWorkspace cuts that cycle with its `bindHookContract` callback
+ * (see components/demo-workspace.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "./config";

@@ -25,8 +25,11 @@ export interface AgentPoolArgs {
   readonly organization: pulumi.Input<string>;
   /** Pool name, unique in the organization. */
   readonly poolName: pulumi.Input<string>;
-  /** Whether every workspace may use the pool (default true; see docs/agent-and-workspace.md). */
-  readonly organizationScoped?: pulumi.Input<boolean>;
+  /**
+   * Whether every workspace of the organization may use the pool. Default false: only workspaces
+   * allowed with tfc.AgentPoolAllowedWorkspaces (DemoWorkspace allows its own) may run on it.
+   */
+  readonly organizationScoped?: boolean;
   /** HCP Terraform / TFE address agents register with (`TFC_ADDRESS`). */
   readonly tfcAddress: string;
   /** `<repository>@sha256:<hex>` of the agent image (AgentImage.repoDigest). */
@@ -77,7 +80,7 @@ export class AgentPool extends pulumi.ComponentResource {
       {
         organization: args.organization,
         name: args.poolName,
-        organizationScoped: args.organizationScoped ?? true,
+        organizationScoped: args.organizationScoped ?? false,
       },
       { parent: this },
     );

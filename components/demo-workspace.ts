@@ -3,6 +3,14 @@
  * fork of hashicorp/hashicat-aws by default), and the workspace variables that carry the hook
  * contract (ARCHITECTURE.md §4) plus the demo's own Terraform variables.
  *
+ * Order, as HCP Terraform requires for a pool that is not organization-scoped (the pool refuses
+ * a workspace it does not allow, and a workspace being created has no id to allow yet):
+ * workspace (remote mode) -> the pool allows it (AgentPoolAllowedWorkspaces) -> agent mode on the
+ * pool (WorkspaceExecution, dependsOn the allow-list) -> JWT trust -> variables. The workspace id
+ * handed on is the WorkspaceExecution's output, so everything after depends on agent mode being
+ * set. The allow-list is created for an organization-scoped pool too: it is harmless there, and
+ * narrowing the pool later does not cut the workspace off.
+ *
  * The cycle, and how it is cut: the JWT roles bind the workspace's id, so they exist only after
  * the workspace; the hook variables name those roles, so they come after the roles. Rather than
  * re-deriving role names from config on both sides (which could drift silently), the workspace is
@@ -136,6 +144,7 @@ export interface DemoWorkspaceArgs {
 }
 
 export class DemoWorkspace extends pulumi.ComponentResource {
+  /** The workspace id, once it runs on the pool (WorkspaceExecution's output). */
   public readonly workspaceId: pulumi.Output<string>;
   public readonly htmlUrl: pulumi.Output<string>;
   /** Variable keys in creation order. */
@@ -144,6 +153,7 @@ export class DemoWorkspace extends pulumi.ComponentResource {
   constructor(name: string, args: DemoWorkspaceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("tfc-jit-aws:tfc:DemoWorkspace", name, {}, opts);
 
+    // No executionMode/agentPoolId: WorkspaceExecution owns them (see the file comment).
     const workspace = new tfc.Workspace(
       `${name}-workspace`,
       {
@@ -151,8 +161,6 @@ export class DemoWorkspace extends pulumi.ComponentResource {
         name: args.name,
         projectId: args.projectId,
         description: "tfc-jit-aws demo: AWS credentials from Vault per run phase, via agent hooks",
-        executionMode: "agent",
-        agentPoolId: args.agentPoolId,
         terraformVersion: args.terraformVersion,
         workingDirectory: args.workingDirectory,
         autoApply: args.autoApply ?? false,
@@ -161,7 +169,20 @@ export class DemoWorkspace extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.workspaceId = workspace.workspaceId;
+    const access = new tfc.AgentPoolAllowedWorkspaces(
+      `${name}-pool-access`,
+      { agentPoolId: args.agentPoolId, workspaceIds: [workspace.workspaceId] },
+      { parent: this },
+    );
+    // The pool id is taken from the allow-list's output, not from args: agent mode then cannot
+    // be requested before the pool allows the workspace (the API would refuse it with 422),
+    // even if the explicit dependsOn were lost in a refactor.
+    const execution = new tfc.WorkspaceExecution(
+      `${name}-execution`,
+      { workspaceId: workspace.workspaceId, executionMode: "agent", agentPoolId: access.agentPoolId },
+      { parent: this, dependsOn: [access] },
+    );
+    this.workspaceId = execution.workspaceId;
     this.htmlUrl = workspace.htmlUrl;
 
     const contract = args.bindHookContract(this.workspaceId);

@@ -319,7 +319,10 @@ export function readAgentSettings(r: ConfigReader): AgentSettings {
       `pulumi config set ${r.fullKey("agentPoolName")} tfc-jit-aws`,
     );
   }
-  const organizationScoped = r.boolean("agentPoolOrganizationScoped", true);
+  // Least privilege by default: only the demo workspace may run on the pool (it is allowed by an
+  // AgentPoolAllowedWorkspaces resource). true opens the pool, and the agents' network position,
+  // to every workspace of the organization.
+  const organizationScoped = r.boolean("agentPoolOrganizationScoped", false);
   const runtime = r.oneOf("agentRuntime", RUNTIMES, "ecs");
   const count = r.integer("agentCount", 2, { min: 1, max: 100 });
   const logLevel = r.oneOf("agentLogLevel", AGENT_LOG_LEVELS, "info");

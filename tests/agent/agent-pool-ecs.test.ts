@@ -68,10 +68,17 @@ describe("AgentPool on ECS Fargate", () => {
     const tfcPool = recorder.one(T.pool, "agents-pool");
     assert.equal(tfcPool.inputs.organization, "acme");
     assert.equal(tfcPool.inputs.name, "tfc-jit-aws");
-    assert.equal(tfcPool.inputs.organizationScoped, true);
+    // Least privilege: only workspaces the pool allows may run on it.
+    assert.equal(tfcPool.inputs.organizationScoped, false);
     const token = recorder.one(T.token, "agents-token");
     assert.equal(token.inputs.agentPoolId, tfcPool.id);
     assert.equal(await valueOf(pool.poolId), tfcPool.id);
+  });
+
+  it("opens the pool to the whole organization only when asked", async () => {
+    new AgentPool("agents", ecsArgs({ organizationScoped: true }));
+    await settled();
+    assert.equal(recorder.one(T.pool, "agents-pool").inputs.organizationScoped, true);
   });
 
   it("keeps the agent token in an SSM SecureString, secret in state, and out of every plain input", async () => {

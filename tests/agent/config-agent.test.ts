@@ -371,6 +371,12 @@ describe("agent and workspace config validation", () => {
     assert.equal(agent.ecs.scaling, undefined);
   });
 
+  it("restricts the agent pool to the demo workspace unless agentPoolOrganizationScoped is true", () => {
+    assert.equal(readStackConfig(devSource()).agent.pool.organizationScoped, false);
+    const open = readStackConfig(devSource({ agentPoolOrganizationScoped: true }));
+    assert.equal(open.agent.pool.organizationScoped, true);
+  });
+
   it("uses an existing network without public IPs unless asked, and scales only above the count", () => {
     const { agent } = readStackConfig(
       devSource({ agentVpcId: "vpc-0a", agentSubnetIds: ["subnet-0a", "subnet-0b"], agentMaxCount: 6 }),

@@ -43,19 +43,62 @@ function variables(): Vars {
 describe("DemoWorkspace", () => {
   useAgentMocks();
 
-  it("creates an agent-mode workspace on the pool, linked to the demo repository", async () => {
+  it("creates the workspace linked to the demo repository, leaving its execution mode to WorkspaceExecution", async () => {
     const ws = new DemoWorkspace("demo", args({ projectId: "prj-Abc123", terraformVersion: "1.9.8" }));
     await settled();
     const inputs = plain(recorder.one(T.workspace, "demo-workspace").inputs) as Record<string, unknown>;
     assert.equal(inputs.organization, "acme");
     assert.equal(inputs.name, "network-prod");
-    assert.equal(inputs.executionMode, "agent");
-    assert.equal(inputs.agentPoolId, "apool-Abc123");
+    // Created in remote mode: a restricted pool refuses a workspace it does not allow yet.
+    assert.equal(inputs.executionMode, undefined);
+    assert.equal(inputs.agentPoolId, undefined);
     assert.equal(inputs.projectId, "prj-Abc123");
     assert.equal(inputs.terraformVersion, "1.9.8");
     assert.equal(inputs.autoApply, false);
     assert.deepEqual(inputs.vcsRepo, { identifier: "acme/hashicat-aws", oauthTokenId: "ot-Abc123" });
     assert.equal(await valueOf(ws.workspaceId), WORKSPACE_ID);
+  });
+
+  it("allows the workspace on the pool, then puts it in agent mode on that pool", async () => {
+    new DemoWorkspace("demo", args());
+    await settled();
+    const access = plain(recorder.one(T.poolAccess, "demo-pool-access").inputs) as Record<string, unknown>;
+    assert.deepEqual(access, {
+      agentPoolId: "apool-Abc123",
+      workspaceIds: [WORKSPACE_ID],
+      __provider: access.__provider,
+    });
+    const execution = plain(recorder.one(T.execution, "demo-execution").inputs) as Record<string, unknown>;
+    assert.equal(execution.workspaceId, WORKSPACE_ID);
+    assert.equal(execution.executionMode, "agent");
+    assert.equal(execution.agentPoolId, "apool-Abc123");
+    const order = recorder.resources.map((r) => r.type);
+    assert.ok(order.indexOf(T.workspace) < order.indexOf(T.poolAccess), order.join(", "));
+    assert.ok(order.indexOf(T.poolAccess) < order.indexOf(T.execution), order.join(", "));
+  });
+
+  it("takes the execution's pool from the allow-list, so agent mode waits for the pool to allow the workspace", async () => {
+    recorder.outputs.set(T.poolAccess, () => ({ agentPoolId: "apool-AsAllowed" }));
+    new DemoWorkspace("demo", args());
+    await settled();
+    assert.equal(recorder.one(T.execution).inputs.agentPoolId, "apool-AsAllowed");
+  });
+
+  it("hands on the workspace id from the execution, so trust and variables come after agent mode", async () => {
+    recorder.outputs.set(T.execution, () => ({ workspaceId: "ws-AfterAgentMode" }));
+    let bound: string | undefined;
+    new DemoWorkspace(
+      "demo",
+      args({
+        bindHookContract: (id) => {
+          id.apply((v) => (bound = v));
+          return CONTRACT;
+        },
+      }),
+    );
+    await settled();
+    assert.equal(bound, "ws-AfterAgentMode");
+    for (const v of recorder.ofType(T.variable)) assert.equal(v.inputs.workspaceId, "ws-AfterAgentMode");
   });
 
   it("binds the contract with the new workspace's id and writes the hook variables to that workspace", async () => {

@@ -31,6 +31,8 @@ export const T = {
   pool: "pulumi-nodejs:dynamic/tfc:AgentPool",
   token: "pulumi-nodejs:dynamic/tfc:AgentToken",
   workspace: "pulumi-nodejs:dynamic/tfc:Workspace",
+  poolAccess: "pulumi-nodejs:dynamic/tfc:AgentPoolAllowedWorkspaces",
+  execution: "pulumi-nodejs:dynamic/tfc:WorkspaceExecution",
   variable: "pulumi-nodejs:dynamic/tfc:Variable",
 } as const;
 
@@ -42,6 +44,9 @@ export const WORKSPACE_ID = "ws-Demo123abc";
 
 /** Registers mock outputs: an ECR repository URL, a pushed digest, a token secret, a workspace id. */
 export function registerAgentMocks(): void {
+  // Tests may override these two; every test starts from the default (outputs = inputs).
+  recorder.outputs.delete(T.poolAccess);
+  recorder.outputs.delete(T.execution);
   recorder.outputs.set(T.ecrRepo, () => ({
     repositoryUrl: ECR_URL,
     registryId: "123456789012",

@@ -66,6 +66,8 @@ describe("the whole program for the dev stack", () => {
       [T.pool]: 1,
       [T.token]: 1,
       [T.workspace]: 1,
+      [T.poolAccess]: 1,
+      [T.execution]: 1,
       [T.variable]: 11,
       [T.ssmParam]: 1,
       [T.role]: 2,
@@ -149,10 +151,45 @@ describe("the whole program for the dev stack", () => {
     }
     const ws = plain(recorder.one(T.workspace).inputs) as Record<string, unknown>;
     assert.equal(ws.name, "hashicat-dev");
-    assert.equal(ws.executionMode, "agent");
-    assert.equal(ws.agentPoolId, recorder.one(T.pool).id);
+    assert.equal(ws.executionMode, undefined, "the workspace is created in remote mode");
     assert.deepEqual(ws.vcsRepo, { identifier: "acme/hashicat-aws", oauthTokenId: "ot-ExampleToken1" });
     for (const v of recorder.ofType(T.variable)) assert.equal(v.inputs.workspaceId, WORKSPACE_ID);
+  });
+
+  it("restricts the pool to the demo workspace: pool -> workspace -> allow-list -> agent mode -> trust -> variables", async () => {
+    build();
+    await settled();
+    const pool = recorder.one(T.pool);
+    assert.equal(pool.inputs.organizationScoped, false);
+    const access = plain(recorder.one(T.poolAccess).inputs) as Record<string, unknown>;
+    assert.equal(access.agentPoolId, pool.id);
+    assert.deepEqual(access.workspaceIds, [WORKSPACE_ID]);
+    const execution = plain(recorder.one(T.execution).inputs) as Record<string, unknown>;
+    assert.equal(execution.workspaceId, WORKSPACE_ID);
+    assert.equal(execution.executionMode, "agent");
+    assert.equal(execution.agentPoolId, pool.id);
+    // Registration order follows the dependencies (each waits for the outputs it uses).
+    const types = recorder.resources.map((r) => r.type);
+    const first = (type: string) => types.indexOf(type);
+    const order = [T.pool, T.workspace, T.poolAccess, T.execution, V.jwtRole].map(first);
+    assert.ok(!order.includes(-1), types.join(", "));
+    assert.deepEqual(
+      order,
+      [...order].sort((a, b) => a - b),
+      types.join(", "),
+    );
+    const variables = recorder.resources.flatMap((r, i) => (r.type === T.variable ? [{ r, i }] : []));
+    for (const { r, i } of variables) assert.ok(i > first(T.execution), `${r.name} before agent mode`);
+    const roleVar = variables.find(({ r }) => r.inputs.key === "TFC_VAULT_PLAN_ROLE")!;
+    assert.ok(roleVar.i > first(V.jwtRole), "the role variable was written before the JWT role");
+  });
+
+  it("opens the pool to the organization only with agentPoolOrganizationScoped: true", async () => {
+    build({ agentPoolOrganizationScoped: true });
+    await settled();
+    assert.equal(recorder.one(T.pool).inputs.organizationScoped, true);
+    // The allow-list stays: narrowing the pool later does not cut the demo workspace off.
+    assert.equal(recorder.ofType(T.poolAccess).length, 1);
   });
 
   it("runs the ECS agents from the pushed image's digest, with a task role that has no policies", async () => {
