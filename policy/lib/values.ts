@@ -17,6 +17,16 @@ export function seconds(value: unknown): number | undefined {
   return typeof n === "number" && Number.isFinite(n) && n > 0 ? n : undefined;
 }
 
+/**
+ * How a TTL that is set but is not a number of seconds prints (`"1h"`, `-5`), for a message;
+ * undefined when the value is seconds or unset (absent, empty or 0, Vault's "use the default").
+ * Lets a policy say "give seconds" instead of treating `"1h"` as unset, or skipping it.
+ */
+export function notSeconds(value: unknown): string | undefined {
+  if (value === undefined || value === null || value === "" || value === 0 || value === "0") return undefined;
+  return seconds(value) === undefined ? JSON.stringify(value) : undefined;
+}
+
 /** A JSON object given either as an object or as JSON text; undefined when it is neither. */
 export function jsonObject(value: unknown): Record<string, unknown> | undefined {
   let parsed: unknown = value;

@@ -5,7 +5,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { TYPES } from "../lib/resource-types";
 import { settingsOf } from "../lib/settings";
-import { seconds } from "../lib/values";
+import { notSeconds, seconds } from "../lib/values";
 
 export interface LeaseTtlSettings {
   /** Longest default and maximum lease TTL accepted, in seconds. */
@@ -41,8 +41,11 @@ export const awsEngineLeaseTtl: ResourceValidationPolicy = {
       ["maxLeaseTtlSeconds", maxTtl],
     ] as const) {
       if (value === undefined) {
+        const raw = notSeconds(args.props[field]);
         reportViolation(
-          `${engine} leaves ${field} unset, so credentials fall back to Vault's 32-day default: set it to at most ${limit}`,
+          raw === undefined
+            ? `${engine} leaves ${field} unset, so credentials fall back to Vault's 32-day default: set it to at most ${limit}`
+            : `${engine} sets ${field} to ${raw}, which is not a number of seconds: set it to at most ${limit} seconds`,
         );
       } else if (value > limit) {
         reportViolation(`${engine} sets ${field} to ${value} seconds, above the limit of ${limit}: lower it`);

@@ -1,12 +1,14 @@
 /**
  * STS credentials cannot be revoked early: their TTL is the only bound on exposure. AWS refuses
  * durations under 900 seconds, so a lower TTL fails every run; a long one keeps credentials
- * alive long after the phase.
+ * alive long after the phase. Both TTLs must be set, in seconds: unset, the lifetime is Vault's
+ * or AWS's default (up to 12 hours for session_token), and a value with units (`"1h"`) is not
+ * one this policy (or the provider, which takes a number) can read.
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { TYPES } from "../lib/resource-types";
 import { settingsOf } from "../lib/settings";
-import { seconds, text } from "../lib/values";
+import { notSeconds, seconds, text } from "../lib/values";
 
 /** The shortest duration AWS STS issues. */
 export const STS_MINIMUM_SECONDS = 900;
@@ -46,8 +48,14 @@ export const awsStsTtlBounds: ResourceValidationPolicy = {
       ["defaultStsTtl", ttl],
       ["maxStsTtl", maxTtl],
     ] as const) {
-      if (value === undefined) continue;
-      if (value < STS_MINIMUM_SECONDS) {
+      if (value === undefined) {
+        const raw = notSeconds(args.props[field]);
+        reportViolation(
+          raw === undefined
+            ? `${role} leaves ${field} unset, so its credentials live as long as Vault's or AWS's default (up to 12 hours, and they cannot be revoked early): set it to ${STS_MINIMUM_SECONDS} to ${limit} seconds`
+            : `${role} sets ${field} to ${raw}, which is not a number of seconds: set it to ${STS_MINIMUM_SECONDS} to ${limit} seconds`,
+        );
+      } else if (value < STS_MINIMUM_SECONDS) {
         reportViolation(
           `${role} sets ${field} to ${value} seconds, below the STS minimum of ${STS_MINIMUM_SECONDS}: AWS would refuse every request; raise it`,
         );

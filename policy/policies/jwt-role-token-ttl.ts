@@ -6,7 +6,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { TYPES } from "../lib/resource-types";
 import { settingsOf } from "../lib/settings";
-import { seconds } from "../lib/values";
+import { notSeconds, seconds } from "../lib/values";
 
 export interface TokenTtlSettings {
   /** Longest token_ttl / token_max_ttl accepted, in seconds. */
@@ -41,8 +41,11 @@ export const jwtRoleTokenTtl: ResourceValidationPolicy = {
       ["tokenMaxTtl", maxTtl],
     ] as const) {
       if (value === undefined) {
+        const raw = notSeconds(args.props[field]);
         reportViolation(
-          `${role} leaves ${field} unset, so tokens live as long as the mount allows: set it to at most ${limit} seconds`,
+          raw === undefined
+            ? `${role} leaves ${field} unset, so tokens live as long as the mount allows: set it to at most ${limit} seconds`
+            : `${role} sets ${field} to ${raw}, which is not a number of seconds: set it to at most ${limit} seconds`,
         );
       } else if (value > limit) {
         reportViolation(`${role} sets ${field} to ${value} seconds, above the limit of ${limit}: lower it`);

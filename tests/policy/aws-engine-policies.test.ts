@@ -23,6 +23,15 @@ describe("policy aws-engine-lease-ttl", () => {
       "AWS secrets engine engine-backend leaves maxLeaseTtlSeconds unset, so credentials fall back to Vault's 32-day default: set it to at most 3600",
     ]);
   });
+  it("refuses a lease TTL with units, naming the value instead of calling it unset", async () => {
+    const found = await violations(
+      awsEngineLeaseTtl,
+      mutate(awsSecretBackend, { defaultLeaseTtlSeconds: "30m" }),
+    );
+    assert.deepEqual(found, [
+      'AWS secrets engine engine-backend sets defaultLeaseTtlSeconds to "30m", which is not a number of seconds: set it to at most 3600 seconds',
+    ]);
+  });
   it("refuses a TTL above the limit", async () => {
     const found = await violations(
       awsEngineLeaseTtl,
@@ -198,5 +207,21 @@ describe("policy aws-sts-ttl-bounds", () => {
   });
   it("does not judge iam_user roles", async () => {
     assert.deepEqual(await violations(awsStsTtlBounds, mutate(awsPlanRole, { defaultStsTtl: 60 })), []);
+  });
+  it("refuses unset STS TTLs (the default lifetime of credentials that cannot be revoked)", async () => {
+    const found = await violations(
+      awsStsTtlBounds,
+      mutate(awsApplyRole, { defaultStsTtl: undefined, maxStsTtl: 0 }),
+    );
+    assert.deepEqual(found, [
+      "AWS role engine-apply-role leaves defaultStsTtl unset, so its credentials live as long as Vault's or AWS's default (up to 12 hours, and they cannot be revoked early): set it to 900 to 3600 seconds",
+      "AWS role engine-apply-role leaves maxStsTtl unset, so its credentials live as long as Vault's or AWS's default (up to 12 hours, and they cannot be revoked early): set it to 900 to 3600 seconds",
+    ]);
+  });
+  it("refuses an STS TTL with units instead of seconds", async () => {
+    const found = await violations(awsStsTtlBounds, mutate(awsApplyRole, { maxStsTtl: "12h" }));
+    assert.deepEqual(found, [
+      'AWS role engine-apply-role sets maxStsTtl to "12h", which is not a number of seconds: set it to 900 to 3600 seconds',
+    ]);
   });
 });

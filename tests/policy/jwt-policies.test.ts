@@ -125,6 +125,12 @@ describe("policy jwt-role-token-ttl", () => {
       "JWT role trust-plan-role leaves tokenTtl unset, so tokens live as long as the mount allows: set it to at most 3600 seconds",
     ]);
   });
+  it("refuses a tokenTtl with units, naming the value instead of calling it unset", async () => {
+    const found = await violations(jwtRoleTokenTtl, mutate(jwtPlanRole, { tokenTtl: "1h" }));
+    assert.deepEqual(found, [
+      'JWT role trust-plan-role sets tokenTtl to "1h", which is not a number of seconds: set it to at most 3600 seconds',
+    ]);
+  });
   it("refuses an unset tokenMaxTtl", async () => {
     const found = await violations(jwtRoleTokenTtl, mutate(jwtPlanRole, { tokenMaxTtl: undefined }));
     assert.match(found.join("\n"), /leaves tokenMaxTtl unset/);
