@@ -97,6 +97,13 @@ describe("hooks: failure paths", function () {
       });
     }
 
+    it("fails closed when the agent's hook timeout is not a duration", async () => {
+      await setUp({}, {}, { TFC_AGENT_HOOK_PRE_PLAN_TIMEOUT: "ninety" });
+      const plan = await sim.runPhase("plan");
+      assertFailedWith(plan.pre, /TFC_AGENT_HOOK_PRE_PLAN_TIMEOUT="ninety" is not a duration/);
+      assert.deepEqual(world.vault.requests, []);
+    });
+
     it("fails closed when the agent injects no workload identity token", async () => {
       world = await World.start();
       sim = world.simulator({ tokenFor: () => null });
