@@ -105,6 +105,11 @@ for (const [runtime, { agentType, breakAgent }] of Object.entries(RUNTIMES))
       assert.ok(count(agentType) >= 1, `no ${agentType}`);
       assert.equal(count(TYPES.tfcAgentToken), 1);
       assert.equal(count(TYPES.tfcWorkspace), 1);
+      // The pool is restricted to the workspace: agent mode is set by a WorkspaceExecution after
+      // an allow-list, not on the Workspace (which the audience policy must still see through).
+      assert.equal(count("pulumi-nodejs:dynamic/tfc:AgentPoolAllowedWorkspaces"), 1);
+      assert.equal(count("pulumi-nodejs:dynamic/tfc:WorkspaceExecution"), 1);
+      assert.equal(analyzed.find((r) => r.type === TYPES.tfcWorkspace)!.props.executionMode, undefined);
       assert.ok(count(TYPES.tfcVariable) >= 10, `only ${count(TYPES.tfcVariable)} workspace variables`);
       assert.ok(
         analyzed.some(
@@ -136,6 +141,10 @@ for (const [runtime, { agentType, breakAgent }] of Object.entries(RUNTIMES))
         await Promise.all(stackPolicies.map((p) => stackViolations(p, withoutAudience)))
       ).flat();
       assert.ok(stackFound.length > 0, "no stack policy noticed the workspace losing its audience variable");
+      assert.ok(
+        stackFound.some((v) => v.urn?.includes("tfc:WorkspaceExecution::")),
+        "the audience policy did not find the agent-mode workspace through its WorkspaceExecution",
+      );
     });
 
     it("passes every mandatory resource policy", async () => {

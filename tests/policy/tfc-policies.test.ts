@@ -49,6 +49,74 @@ describe("policy tfc-workspace-identity-audience", () => {
     const remote = mutate(agentWorkspace, { executionMode: "remote", agentPoolId: undefined });
     assert.deepEqual(await stackViolations(tfcWorkspaceIdentityAudience, [remote]), []);
   });
+
+  describe("agent mode set by a WorkspaceExecution (the pool restricted to the workspace)", () => {
+    // The program's shape: the Workspace leaves its mode unmanaged, a WorkspaceExecution sets agent.
+    const workspace = mutate(agentWorkspace, { executionMode: undefined, agentPoolId: undefined });
+    const execution: FixtureStackResource = {
+      type: "pulumi-nodejs:dynamic/tfc:WorkspaceExecution",
+      name: "demo-execution",
+      props: { workspaceId: "ws-abc123", executionMode: "agent", agentPoolId: "apool-123" },
+      propertyDependsOn: { workspaceId: ["demo-workspace"] },
+    };
+    const EXEC_URN =
+      "urn:pulumi:dev::tfc-jit-aws::pulumi-nodejs:dynamic/tfc:WorkspaceExecution::demo-execution";
+
+    it("refuses the agent-mode workspace without the audience variable, on the execution", async () => {
+      assert.deepEqual(
+        await stackViolations(tfcWorkspaceIdentityAudience, [workspace, execution, sensitiveVariable]),
+        [
+          {
+            message:
+              "Agent-mode workspace demo-execution has no env variable TFC_WORKLOAD_IDENTITY_AUDIENCE: add one, or HCP Terraform injects no identity token and every run fails",
+            urn: EXEC_URN,
+          },
+        ],
+      );
+    });
+
+    it("passes when the audience variable carries the workspace id", async () => {
+      assert.deepEqual(
+        await stackViolations(tfcWorkspaceIdentityAudience, [workspace, execution, audienceVariable]),
+        [],
+      );
+    });
+
+    it("passes during preview when the variable depends on the execution or on the workspace", async () => {
+      const unknownIds = (r: FixtureStackResource) => ({ ...r, ...mutate(r, { workspaceId: undefined }) });
+      for (const dependsOn of ["demo-execution", "demo-workspace"]) {
+        const variable: FixtureStackResource = {
+          ...mutate(audienceVariable, { workspaceId: undefined }),
+          propertyDependsOn: { workspaceId: [dependsOn] },
+        };
+        assert.deepEqual(
+          await stackViolations(tfcWorkspaceIdentityAudience, [
+            unknownIds(workspace),
+            unknownIds(execution),
+            variable,
+          ]),
+          [],
+          `variable depending on ${dependsOn}`,
+        );
+      }
+    });
+
+    it("refuses an audience variable of another workspace", async () => {
+      const other = mutate(audienceVariable, { workspaceId: "ws-other" });
+      assert.equal(
+        (await stackViolations(tfcWorkspaceIdentityAudience, [workspace, execution, other])).length,
+        1,
+      );
+    });
+
+    it("does not judge an execution in remote mode", async () => {
+      const remote: FixtureStackResource = {
+        ...execution,
+        props: { workspaceId: "ws-abc123", executionMode: "remote" },
+      };
+      assert.deepEqual(await stackViolations(tfcWorkspaceIdentityAudience, [workspace, remote]), []);
+    });
+  });
 });
 
 describe("policy tfc-no-static-aws-keys", () => {
