@@ -1,14 +1,19 @@
 /**
  * HCP Terraform API calls per lifecycle scenario, counted from the API double's request log while
  * the providers run under Pulumi's own dynamic-provider host (the same path as `pulumi up`).
- * Stack: one agent pool + one agent token + one workspace + 12 workspace variables.
+ * Stack, as the program builds it: one agent pool (not organization-scoped) + one agent token +
+ * one workspace (remote) + the pool's allow-list for it + agent mode on it + 12 variables.
+ * The allow-list costs two calls to create and to delete (GET, then PATCH the whole list): the
+ * API has no add/remove endpoint and the resource must keep workspaces others allowed.
  *
  *   node --require ts-node/register/transpile-only bench/tfc-api-calls.ts
  */
 import { agentPoolProvider } from "../providers/tfc/agent-pool";
+import { agentPoolAllowedWorkspacesProvider } from "../providers/tfc/agent-pool-allowed-workspaces";
 import { agentTokenProvider } from "../providers/tfc/agent-token";
 import { variableProvider } from "../providers/tfc/variable";
 import { workspaceProvider } from "../providers/tfc/workspace";
+import { workspaceExecutionProvider } from "../providers/tfc/workspace-execution";
 import {
   DynamicProviderHost,
   PROVIDER_KEY,
@@ -19,6 +24,8 @@ import {
 import { startTfcApiDouble, type TfcApiDouble } from "../tests/support/tfc-api-double";
 
 const VARIABLES = 12;
+/** Calls per kind to create (and to delete): one each, the allow-list two (GET + PATCH). */
+const CREATE_CALLS = { pool: 1, token: 1, workspace: 1, access: 2, execution: 1, variable: 1 };
 
 interface Row {
   scenario: string;
@@ -58,6 +65,8 @@ async function main(): Promise<void> {
     token: (await serializeProvider(agentTokenProvider)).text,
     workspace: (await serializeProvider(workspaceProvider)).text,
     variable: (await serializeProvider(variableProvider)).text,
+    access: (await serializeProvider(agentPoolAllowedWorkspacesProvider)).text,
+    execution: (await serializeProvider(workspaceExecutionProvider)).text,
   };
   const host = await DynamicProviderHost.start();
   const rows: Row[] = [];
@@ -82,17 +91,23 @@ async function main(): Promise<void> {
     rows.push(
       await measure(
         double,
-        `create pool + token + workspace + ${VARIABLES} variables`,
-        3 + VARIABLES,
+        `create pool + token + workspace + access + execution + ${VARIABLES} variables`,
+        CREATE_CALLS.pool +
+          CREATE_CALLS.token +
+          CREATE_CALLS.workspace +
+          CREATE_CALLS.access +
+          CREATE_CALLS.execution +
+          VARIABLES * CREATE_CALLS.variable,
         async () => {
-          const pool = await create("pool", { organization: "acme", name: "bench-pool" });
-          await create("token", { agentPoolId: pool.id, description: "bench agents" });
-          const ws = await create("workspace", {
+          const pool = await create("pool", {
             organization: "acme",
-            name: "bench",
-            executionMode: "agent",
-            agentPoolId: pool.id,
+            name: "bench-pool",
+            organizationScoped: false,
           });
+          await create("token", { agentPoolId: pool.id, description: "bench agents" });
+          const ws = await create("workspace", { organization: "acme", name: "bench" });
+          await create("access", { agentPoolId: pool.id, workspaceIds: [ws.id] });
+          await create("execution", { workspaceId: ws.id, executionMode: "agent", agentPoolId: pool.id });
           await Promise.all(
             Array.from({ length: VARIABLES }, (_, i) =>
               create("variable", {
@@ -148,7 +163,8 @@ async function main(): Promise<void> {
     );
 
     rows.push(
-      await measure(double, "destroy (Delete per resource)", managed.length, async () => {
+      // One call per resource, plus the allow-list's GET before its PATCH.
+      await measure(double, "destroy (Delete per resource)", managed.length + 1, async () => {
         for (const m of [...managed].reverse()) await host.delete(m.id, m.state);
       }),
     );
