@@ -73,12 +73,6 @@ export async function runPreHook(hook: HookKind, env: NodeJS.ProcessEnv, started
       return c;
     });
     const obtainedAt = Date.now();
-    if (isSts(settings.authType) && creds.sessionToken === undefined) {
-      throw new HookFailure(
-        `Vault's answer for ${credsPath} has no session token`,
-        "TFC_VAULT_BACKED_AWS_AUTH_TYPE matches the role's credential_type",
-      );
-    }
     // Saved as soon as there is something to revoke: if the hook fails later or the agent kills
     // it at its timeout, the post hook still finds the lease and the token and revokes them.
     saveState(file, {

@@ -85,6 +85,12 @@ export async function readCredentials(
   if (isSts(settings.authType)) {
     // Vault >= 1.16 says session_token, older versions security_token (FACTS.md).
     const name = typeof field(data, "session_token") === "string" ? "session_token" : "security_token";
+    if (typeof field(data, name) !== "string") {
+      // STS credentials are useless without it: most likely the role is not of this type.
+      throw new VaultAnswerError(
+        `Vault's answer to ${where} has no session_token or security_token (is TFC_VAULT_BACKED_AWS_AUTH_TYPE=${settings.authType} the role's credential_type?)`,
+      );
+    }
     sessionToken = str(data, name, where);
   }
   return { leaseId, leaseSeconds, accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };

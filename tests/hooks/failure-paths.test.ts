@@ -230,7 +230,10 @@ describe("hooks: failure paths", function () {
         { path: "aws/sts/plan" },
       );
       const plan = await sim.runPhase("plan");
-      assertFailedWith(plan.pre, /Vault's answer to GET \/v1\/aws\/sts\/plan has no security_token/);
+      assertFailedWith(
+        plan.pre,
+        /Vault's answer to GET \/v1\/aws\/sts\/plan has no session_token or security_token \(is TFC_VAULT_BACKED_AWS_AUTH_TYPE=federation_token the role's credential_type\?\)/,
+      );
     });
 
     it("fails closed when Vault answers slower than the hook's budget", async () => {
