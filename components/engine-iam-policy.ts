@@ -5,6 +5,11 @@
  * permissions-boundary condition on user creation when a boundary is set, and managed policies
  * and groups limited to the role's own.
  *
+ * The engine's own user is denied every IAM action: `vault-*` under a role's user path could
+ * otherwise match it (Pulumi names it `<component>-identity-user-...`, and a component named
+ * `vault-...` under the path `/tfc-jit-aws/` does), and PutUserPolicy on itself would let the
+ * engine grant itself anything.
+ *
  * Only `iam_user` and `assumed_role` are supported here: `federation_token` and `session_token`
  * credentials carry (a subset of) the engine identity's own permissions, so a least-privilege
  * engine identity would hand out useless credentials. The config validation refuses that mix.
@@ -30,7 +35,7 @@ export interface EngineRoleNeeds {
 
 interface Statement {
   Sid: string;
-  Effect: "Allow";
+  Effect: "Allow" | "Deny";
   Action: string[];
   Resource: string[];
   Condition?: Record<string, Record<string, string | string[]>>;
@@ -100,11 +105,15 @@ function iamUserStatements(
   return statements;
 }
 
-/** Builds the engine identity's policy document for `partition` and `accountId`. */
+/**
+ * Builds the engine identity's policy document for `partition` and `accountId`; `selfArn` is the
+ * engine's own IAM user, which the policy never lets it change.
+ */
 export function engineIdentityPolicy(
   roles: readonly EngineRoleNeeds[],
   partition: string,
   accountId: string,
+  selfArn: string,
 ): string {
   const statements = roles.flatMap((role, i): Statement[] => {
     if (role.credentialType === "iam_user") return iamUserStatements(role, i, partition, accountId);
@@ -118,5 +127,7 @@ export function engineIdentityPolicy(
       `a Pulumi-managed engine identity cannot serve ${role.credentialType} credentials (they inherit the engine's own permissions)`,
     );
   });
+  // An explicit Deny wins over every Allow above, whatever the user paths and names turn out to be.
+  statements.push({ Sid: "NeverSelf", Effect: "Deny", Action: ["iam:*"], Resource: [selfArn] });
   return JSON.stringify({ Version: "2012-10-17", Statement: statements });
 }

@@ -68,8 +68,8 @@ export function createEngineIdentity(
     {
       user: user.name,
       policy: pulumi
-        .all([pulumi.all(needs), partition.partition, caller.accountId])
-        .apply(([n, p, account]) => engineIdentityPolicy(n, p, account)),
+        .all([pulumi.all(needs), partition.partition, caller.accountId, user.arn])
+        .apply(([n, p, account, self]) => engineIdentityPolicy(n, p, account, self)),
     },
     { parent },
   );

@@ -7,11 +7,24 @@ import { vaultSide } from "./fixtures";
 
 interface Statement {
   Sid: string;
+  Effect: "Allow" | "Deny";
   Action: string[];
   Resource: string[];
   Condition?: unknown;
 }
-const statements = (json: string) => (JSON.parse(json) as { Statement: Statement[] }).Statement;
+const all = (json: string) => (JSON.parse(json) as { Statement: Statement[] }).Statement;
+/** The Allow statements (the engine's grants); the Deny on its own user is checked on its own. */
+const statements = (json: string) => all(json).filter((s) => s.Effect === "Allow");
+/** IAM's ARN wildcard match (`*` any run of characters, `?` one). */
+const arnMatches = (pattern: string, arn: string) =>
+  new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".")}$`,
+  ).test(arn);
+// Pulumi's auto-name of the engine user of a component named `vault-aws` (stack.ts).
+const SELF = "arn:aws:iam::123456789012:user/tfc-jit-aws/vault-aws-identity-user-1a2b3c4";
 
 const MANAGED_SECRET = "managed-identity-secret";
 const IAM_USER: EngineRoleNeeds = {
@@ -25,7 +38,9 @@ const IAM_USER: EngineRoleNeeds = {
 
 describe("engine identity policy (what a Pulumi-managed engine identity may do)", () => {
   it("lets iam_user roles manage only users named vault-* under their path", () => {
-    const s = statements(engineIdentityPolicy([{ ...IAM_USER, userPath: "/tfc/" }], "aws", "123456789012"));
+    const s = statements(
+      engineIdentityPolicy([{ ...IAM_USER, userPath: "/tfc/" }], "aws", "123456789012", SELF),
+    );
     assert.deepEqual(
       s.map((x) => x.Resource),
       [["arn:aws:iam::123456789012:user/tfc/vault-*"], ["arn:aws:iam::123456789012:user/tfc/vault-*"]],
@@ -38,7 +53,7 @@ describe("engine identity policy (what a Pulumi-managed engine identity may do)"
   it("only creates users that carry the permissions boundary, when one is set", () => {
     const boundary = "arn:aws:iam::123456789012:policy/tfc-boundary";
     const s = statements(
-      engineIdentityPolicy([{ ...IAM_USER, permissionsBoundaryArn: boundary }], "aws", "123456789012"),
+      engineIdentityPolicy([{ ...IAM_USER, permissionsBoundaryArn: boundary }], "aws", "123456789012", SELF),
     );
     assert.deepEqual(s[0].Condition, { StringEquals: { "iam:PermissionsBoundary": boundary } });
     assert.deepEqual(s[0].Action, ["iam:CreateUser", "iam:PutUserPermissionsBoundary"]);
@@ -46,19 +61,21 @@ describe("engine identity policy (what a Pulumi-managed engine identity may do)"
 
   it("attaches only the role's own managed policies, and only when it has some", () => {
     const arns = ["arn:aws:iam::aws:policy/ReadOnlyAccess"];
-    const none = statements(engineIdentityPolicy([IAM_USER], "aws", "123456789012"));
+    const none = statements(engineIdentityPolicy([IAM_USER], "aws", "123456789012", SELF));
     assert.ok(!none.flatMap((x) => x.Action).includes("iam:AttachUserPolicy"));
-    const s = statements(engineIdentityPolicy([{ ...IAM_USER, policyArns: arns }], "aws", "123456789012"));
+    const s = statements(
+      engineIdentityPolicy([{ ...IAM_USER, policyArns: arns }], "aws", "123456789012", SELF),
+    );
     const attach = s.find((x) => x.Action.includes("iam:AttachUserPolicy"))!;
     assert.deepEqual(attach.Condition, { ArnEquals: { "iam:PolicyARN": arns } });
     assert.deepEqual(attach.Resource, ["arn:aws:iam::123456789012:user/vault-*"]);
   });
 
   it("lets users join only the role's own groups (granted on the group)", () => {
-    const none = statements(engineIdentityPolicy([IAM_USER], "aws", "123456789012"));
+    const none = statements(engineIdentityPolicy([IAM_USER], "aws", "123456789012", SELF));
     assert.ok(!none.flatMap((x) => x.Action).includes("iam:AddUserToGroup"));
     const s = statements(
-      engineIdentityPolicy([{ ...IAM_USER, iamGroups: ["readers"] }], "aws", "123456789012"),
+      engineIdentityPolicy([{ ...IAM_USER, iamGroups: ["readers"] }], "aws", "123456789012", SELF),
     );
     const join = s.find((x) => x.Action.includes("iam:AddUserToGroup"))!;
     assert.deepEqual(join.Resource, [
@@ -68,7 +85,9 @@ describe("engine identity policy (what a Pulumi-managed engine identity may do)"
   });
 
   it("adds iam:TagUser only when users are tagged", () => {
-    const s = statements(engineIdentityPolicy([{ ...IAM_USER, tagsUsers: true }], "aws", "123456789012"));
+    const s = statements(
+      engineIdentityPolicy([{ ...IAM_USER, tagsUsers: true }], "aws", "123456789012", SELF),
+    );
     assert.deepEqual(s[0].Action, ["iam:CreateUser", "iam:TagUser"]);
   });
 
@@ -79,6 +98,7 @@ describe("engine identity policy (what a Pulumi-managed engine identity may do)"
         [{ ...IAM_USER, credentialType: "assumed_role", roleArns: arns }],
         "aws-us-gov",
         "1",
+        SELF,
       ),
     );
     assert.deepEqual(s, [
@@ -86,15 +106,34 @@ describe("engine identity policy (what a Pulumi-managed engine identity may do)"
     ]);
   });
 
+  it("denies the engine every IAM action on its own user, which a role's vault-* grant can match", () => {
+    const json = engineIdentityPolicy(
+      [{ ...IAM_USER, userPath: "/tfc-jit-aws/" }],
+      "aws",
+      "123456789012",
+      SELF,
+    );
+    // Why the Deny is needed: with this user path the Allow on vault-* users covers the engine
+    // itself, PutUserPolicy included (it could grant itself anything).
+    const selfGrants = statements(json).filter((s) => s.Resource.some((r) => arnMatches(r, SELF)));
+    assert.ok(selfGrants.some((s) => s.Action.includes("iam:PutUserPolicy")));
+    assert.deepEqual(all(json).at(-1), {
+      Sid: "NeverSelf",
+      Effect: "Deny",
+      Action: ["iam:*"],
+      Resource: [SELF],
+    });
+  });
+
   it("refuses credential types that would inherit the engine's own permissions", () => {
     for (const type of ["federation_token", "session_token"] as const) {
       assert.throws(
-        () => engineIdentityPolicy([{ ...IAM_USER, credentialType: type }], "aws", "1"),
+        () => engineIdentityPolicy([{ ...IAM_USER, credentialType: type }], "aws", "1", SELF),
         /cannot serve/,
       );
     }
     assert.throws(
-      () => engineIdentityPolicy([{ ...IAM_USER, credentialType: "assumed_role" }], "aws", "1"),
+      () => engineIdentityPolicy([{ ...IAM_USER, credentialType: "assumed_role" }], "aws", "1", SELF),
       /needs at least one role ARN/,
     );
   });
@@ -113,7 +152,10 @@ describe("VaultAwsEngine with a Pulumi-managed engine identity", () => {
       userId: "AIDA",
     }));
     // AWS names the user; the mock answers with the resource name.
-    recorder.outputs.set("aws:iam/user:User", (args) => ({ name: args.name }));
+    recorder.outputs.set("aws:iam/user:User", (args) => ({
+      name: args.name,
+      arn: `arn:aws:iam::123456789012:user/tfc-jit-aws/${String(args.name)}`,
+    }));
     recorder.outputs.set("aws:iam/accessKey:AccessKey", () => ({ secret: MANAGED_SECRET }));
   });
   beforeEach(() => recorder.reset());
@@ -140,6 +182,17 @@ describe("VaultAwsEngine with a Pulumi-managed engine identity", () => {
       "arn:aws:iam::123456789012:user/tfc/vault-*",
       "arn:aws:iam::123456789012:user/vault-*",
     ]);
+    assert.deepEqual(
+      all(policy.inputs.policy as string).filter((s) => s.Effect === "Deny"),
+      [
+        {
+          Sid: "NeverSelf",
+          Effect: "Deny",
+          Action: ["iam:*"],
+          Resource: ["arn:aws:iam::123456789012:user/tfc-jit-aws/eng-identity-user"],
+        },
+      ],
+    );
     recorder.one("aws:iam/accessKey:AccessKey", "eng-identity-key");
     const backend = recorder.one("vault:aws/secretBackend:SecretBackend", "eng-backend");
     assert.equal(isSecretInput(backend.inputs.accessKey), true);
