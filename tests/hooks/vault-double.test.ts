@@ -223,6 +223,22 @@ describe("Vault double", () => {
     assert.equal((read.body.data as Record<string, unknown>).secret_key, undefined);
   });
 
+  it("rotates a root key written through config/root for a user of the AWS double", async () => {
+    aws.createUser("written-root");
+    const key = aws.createAccessKey("written-root");
+    vault.configureAws("aws2");
+    const write = await call(vault, "POST", "aws2/config/root", {
+      token: vault.rootToken,
+      body: { access_key: key.accessKeyId, secret_key: key.secretAccessKey, region: "us-east-1" },
+    });
+    assert.equal(write.status, 204);
+    const res = await call(vault, "POST", "aws2/config/rotate-root", { token: vault.rootToken });
+    assert.equal(res.status, 200);
+    assert.deepEqual(aws.accessKeysOf("written-root"), [
+      (res.body.data as { access_key: string }).access_key,
+    ]);
+  });
+
   it("injects faults on matching paths only, the given number of times", async () => {
     vault.injectFault({ kind: "sealed" }, { path: "auth/token/lookup-self", times: 2 });
     const token = vault.rootToken;

@@ -142,6 +142,12 @@ export class AwsDouble {
     this.users.delete(userName);
   }
 
+  /** The IAM user an access key belongs to (undefined for unknown or STS keys). */
+  userOfAccessKey(accessKeyId: string): string | undefined {
+    const arn = this.keys.get(accessKeyId)?.arn;
+    return [...this.users.values()].find((u) => u.arn === arn)?.userName;
+  }
+
   accessKeysOf(userName: string): string[] {
     const arn = this.users.get(userName)?.arn;
     return [...this.keys.values()].filter((k) => k.arn === arn).map((k) => k.accessKeyId);

@@ -703,7 +703,8 @@ export class VaultDouble {
         "cannot call config/rotate-root when either access_key or secret_key is empty",
       );
     }
-    const user = state.rootUser;
+    // Seeded with useAwsRootUser, or written over HTTP with a key of a user in the AWS double.
+    const user = state.rootUser ?? this.aws.userOfAccessKey(state.root.access_key);
     if (!user)
       throw new VaultError(
         400,
