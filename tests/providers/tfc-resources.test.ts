@@ -37,8 +37,21 @@ describe("tfc resource classes (Pulumi mocks)", () => {
       agentPoolId: "apool-1",
     });
     new tfc.Variable("var", { workspaceId: "ws-1", key: "K", value: "v", category: "env" });
+    new tfc.AgentPoolAllowedWorkspaces("access", { agentPoolId: "apool-1", workspaceIds: ["ws-1"] });
+    new tfc.WorkspaceExecution("exec", {
+      workspaceId: "ws-1",
+      executionMode: "agent",
+      agentPoolId: "apool-1",
+    });
     await settled();
-    for (const kind of ["AgentPool", "AgentToken", "Workspace", "Variable"]) {
+    for (const kind of [
+      "AgentPool",
+      "AgentToken",
+      "Workspace",
+      "Variable",
+      "AgentPoolAllowedWorkspaces",
+      "WorkspaceExecution",
+    ]) {
       const r = recorder.one(`pulumi-nodejs:dynamic/tfc:${kind}`);
       assert.match(
         String(plain(r.inputs.__provider)),

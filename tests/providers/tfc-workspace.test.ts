@@ -202,6 +202,35 @@ describe("tfc:Workspace provider", () => {
     assert.equal(double.get(id)!.attributes["agent-pool-id"], null);
   });
 
+  it("handing the mode to a WorkspaceExecution (mode left out) never clears the pool on update", async () => {
+    // A stack created before WorkspaceExecution existed: state says agent, the new inputs leave
+    // the mode out. A rename must not send agent-pool-id: null (the API would refuse agent mode
+    // without a pool, or the workspace would lose its pool).
+    const { id, outs, inputs } = await created();
+    const news = { ...inputs, name: "demo-3", executionMode: undefined, agentPoolId: undefined };
+    await p.update(id, outs!, news);
+    const attrs = (double.requests("PATCH")[0].body as { data: { attributes: Record<string, unknown> } }).data
+      .attributes;
+    assert.ok(!("agent-pool-id" in attrs) && !("execution-mode" in attrs), JSON.stringify(attrs));
+    assert.equal(double.get(id)!.attributes["execution-mode"], "agent");
+    assert.equal(double.get(id)!.attributes["agent-pool-id"], poolId);
+  });
+
+  it("check accepts a workspace without execution mode, but not a pool without one", async () => {
+    const bare = await p.check({} as WorkspaceInputs, { organization: "acme", name: "w" } as WorkspaceInputs);
+    assert.deepEqual(bare.failures, []);
+    const poolOnly = await p.check(
+      {} as WorkspaceInputs,
+      { organization: "acme", name: "w", agentPoolId: "apool-1" } as WorkspaceInputs,
+    );
+    assert.deepEqual(poolOnly.failures, [
+      {
+        property: "agentPoolId",
+        reason: 'agentPoolId needs executionMode: "agent" (or leave both to a WorkspaceExecution)',
+      },
+    ]);
+  });
+
   it("replaces when the organization changes, and treats unknowns as changes", async () => {
     const { id, outs, inputs } = await created();
     assert.deepEqual(await p.diff(id, outs!, { ...inputs, organization: "other" }), {
