@@ -421,6 +421,15 @@ export function readVaultSide(r: ConfigReader): VaultSide {
   if (manageEngineIdentity) {
     for (const p of PHASES) {
       const type = phases[p].credentialType;
+      if (type === "iam_user" && phases[p].userPath === "/") {
+        // The managed identity may change every user named vault-* under this path: at / that
+        // includes users nobody created for runs (a Vault server's own `vault-...` user, say).
+        r.fail(
+          `${p}UserPath`,
+          `is /, but with manageEngineIdentity the engine may change (and make keys for) every IAM user named vault-* under it, including users that are not run credentials`,
+          `pulumi config set ${r.fullKey(`${p}UserPath`)} /tfc-jit-aws-runs/ (a path only Vault's generated users use)`,
+        );
+      }
       if (type === "federation_token" || type === "session_token") {
         r.fail(
           `${p}CredentialType`,

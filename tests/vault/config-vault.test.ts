@@ -232,6 +232,8 @@ const CASES: {
     name: "managed identity and root keys together",
     change: {
       manageEngineIdentity: true,
+      planUserPath: "/tfc/",
+      applyUserPath: "/tfc/",
       awsRootAccessKey: "AKIAEXAMPLE",
       awsRootSecretKey: ROOT_SECRET_KEY,
     },
@@ -242,10 +244,18 @@ const CASES: {
   },
   {
     name: "managed identity with federation tokens",
-    change: { manageEngineIdentity: true, applyCredentialType: "federation_token" },
+    change: { manageEngineIdentity: true, planUserPath: "/tfc/", applyCredentialType: "federation_token" },
     key: "applyCredentialType",
     problem: /inherit the engine identity's own permissions/,
     fix: /pulumi config set tfc-jit-aws:applyCredentialType iam_user/,
+  },
+  {
+    name: "managed identity with generated users at the root path",
+    change: { manageEngineIdentity: true, applyUserPath: "/tfc/" },
+    key: "planUserPath",
+    problem:
+      /is \/, but with manageEngineIdentity the engine may change \(and make keys for\) every IAM user named vault-\*/,
+    fix: /pulumi config set tfc-jit-aws:planUserPath \/tfc-jit-aws-runs\//,
   },
   {
     name: "default lease longer than the maximum",

@@ -170,7 +170,9 @@ describe("VaultAwsEngine with a Pulumi-managed engine identity", () => {
   it("creates the user, its least-privilege policy and key, and configures the backend with that key as a secret", async () => {
     new VaultAwsEngine(
       "eng",
-      vaultAwsEngineArgs(vaultSide({ manageEngineIdentity: true, planUserPath: "/tfc/" })),
+      vaultAwsEngineArgs(
+        vaultSide({ manageEngineIdentity: true, planUserPath: "/tfc/", applyUserPath: "/tfc-apply/" }),
+      ),
     );
     for (let i = 0; i < 4; i++) await settled();
     const user = recorder.one("aws:iam/user:User", "eng-identity-user");
@@ -179,8 +181,8 @@ describe("VaultAwsEngine with a Pulumi-managed engine identity", () => {
     assert.equal(policy.inputs.user, "eng-identity-user");
     const resources = statements(policy.inputs.policy as string).flatMap((s) => s.Resource);
     assert.deepEqual([...new Set(resources)].sort(), [
+      "arn:aws:iam::123456789012:user/tfc-apply/vault-*",
       "arn:aws:iam::123456789012:user/tfc/vault-*",
-      "arn:aws:iam::123456789012:user/vault-*",
     ]);
     assert.deepEqual(
       all(policy.inputs.policy as string).filter((s) => s.Effect === "Deny"),
