@@ -18,13 +18,19 @@ export function seconds(value: unknown): number | undefined {
 }
 
 /**
- * How a TTL that is set but is not a number of seconds prints (`"1h"`, `-5`), for a message;
- * undefined when the value is seconds or unset (absent, empty or 0, Vault's "use the default").
- * Lets a policy say "give seconds" instead of treating `"1h"` as unset, or skipping it.
+ * The violation for a TTL that is set but is not a number of seconds (`"1h"`, `-5`), naming the
+ * value; undefined when it is seconds or unset (absent, empty or 0, Vault's "use the default"),
+ * which the caller judges. Keeps `"1h"` from being reported as unset, or skipped.
  */
-export function notSeconds(value: unknown): string | undefined {
+export function ttlNotSeconds(
+  subject: string,
+  field: string,
+  value: unknown,
+  wanted: string,
+): string | undefined {
   if (value === undefined || value === null || value === "" || value === 0 || value === "0") return undefined;
-  return seconds(value) === undefined ? JSON.stringify(value) : undefined;
+  if (seconds(value) !== undefined) return undefined;
+  return `${subject} sets ${field} to ${JSON.stringify(value)}, which is not a number of seconds: set it to ${wanted}`;
 }
 
 /** A JSON object given either as an object or as JSON text; undefined when it is neither. */

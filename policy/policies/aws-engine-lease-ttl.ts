@@ -5,7 +5,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { TYPES } from "../lib/resource-types";
 import { settingsOf } from "../lib/settings";
-import { notSeconds, seconds } from "../lib/values";
+import { seconds, ttlNotSeconds } from "../lib/values";
 
 export interface LeaseTtlSettings {
   /** Longest default and maximum lease TTL accepted, in seconds. */
@@ -41,11 +41,9 @@ export const awsEngineLeaseTtl: ResourceValidationPolicy = {
       ["maxLeaseTtlSeconds", maxTtl],
     ] as const) {
       if (value === undefined) {
-        const raw = notSeconds(args.props[field]);
         reportViolation(
-          raw === undefined
-            ? `${engine} leaves ${field} unset, so credentials fall back to Vault's 32-day default: set it to at most ${limit}`
-            : `${engine} sets ${field} to ${raw}, which is not a number of seconds: set it to at most ${limit} seconds`,
+          ttlNotSeconds(engine, field, args.props[field], `at most ${limit} seconds`) ??
+            `${engine} leaves ${field} unset, so credentials fall back to Vault's 32-day default: set it to at most ${limit}`,
         );
       } else if (value > limit) {
         reportViolation(`${engine} sets ${field} to ${value} seconds, above the limit of ${limit}: lower it`);

@@ -8,7 +8,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { TYPES } from "../lib/resource-types";
 import { settingsOf } from "../lib/settings";
-import { notSeconds, seconds, text } from "../lib/values";
+import { seconds, text, ttlNotSeconds } from "../lib/values";
 
 /** The shortest duration AWS STS issues. */
 export const STS_MINIMUM_SECONDS = 900;
@@ -49,11 +49,9 @@ export const awsStsTtlBounds: ResourceValidationPolicy = {
       ["maxStsTtl", maxTtl],
     ] as const) {
       if (value === undefined) {
-        const raw = notSeconds(args.props[field]);
         reportViolation(
-          raw === undefined
-            ? `${role} leaves ${field} unset, so its credentials live as long as Vault's or AWS's default (up to 12 hours, and they cannot be revoked early): set it to ${STS_MINIMUM_SECONDS} to ${limit} seconds`
-            : `${role} sets ${field} to ${raw}, which is not a number of seconds: set it to ${STS_MINIMUM_SECONDS} to ${limit} seconds`,
+          ttlNotSeconds(role, field, args.props[field], `${STS_MINIMUM_SECONDS} to ${limit} seconds`) ??
+            `${role} leaves ${field} unset, so its credentials live as long as Vault's or AWS's default (up to 12 hours, and they cannot be revoked early): set it to ${STS_MINIMUM_SECONDS} to ${limit} seconds`,
         );
       } else if (value < STS_MINIMUM_SECONDS) {
         reportViolation(

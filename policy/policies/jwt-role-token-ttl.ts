@@ -6,7 +6,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { TYPES } from "../lib/resource-types";
 import { settingsOf } from "../lib/settings";
-import { notSeconds, seconds } from "../lib/values";
+import { seconds, ttlNotSeconds } from "../lib/values";
 
 export interface TokenTtlSettings {
   /** Longest token_ttl / token_max_ttl accepted, in seconds. */
@@ -41,11 +41,9 @@ export const jwtRoleTokenTtl: ResourceValidationPolicy = {
       ["tokenMaxTtl", maxTtl],
     ] as const) {
       if (value === undefined) {
-        const raw = notSeconds(args.props[field]);
         reportViolation(
-          raw === undefined
-            ? `${role} leaves ${field} unset, so tokens live as long as the mount allows: set it to at most ${limit} seconds`
-            : `${role} sets ${field} to ${raw}, which is not a number of seconds: set it to at most ${limit} seconds`,
+          ttlNotSeconds(role, field, args.props[field], `at most ${limit} seconds`) ??
+            `${role} leaves ${field} unset, so tokens live as long as the mount allows: set it to at most ${limit} seconds`,
         );
       } else if (value > limit) {
         reportViolation(`${role} sets ${field} to ${value} seconds, above the limit of ${limit}: lower it`);
