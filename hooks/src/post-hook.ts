@@ -11,7 +11,7 @@ import type { HookKind } from "./hook-name";
 import { info, registerSecret } from "./output";
 import { deleteState, loadState, requireRunId, type SavedState, statePath } from "./state-file";
 import { isSts, leaseTtl, revokeLease, revokeSelf } from "./vault-api";
-import { VaultClient } from "./vault-client";
+import { VaultCallError, VaultClient } from "./vault-client";
 
 export async function runPostHook(hook: HookKind, env: NodeJS.ProcessEnv, startedAt: number): Promise<void> {
   const runId = requireRunId(env);
@@ -32,10 +32,12 @@ export async function runPostHook(hook: HookKind, env: NodeJS.ProcessEnv, starte
   registerSecret(state.token);
   const vault = new VaultClient(state.vault, Deadline.hardLimit(hook, env, startedAt));
   let leaseProblem: HookFailure | undefined;
+  let refused = false;
   try {
     try {
       await revokeLease(vault, state.token, state.leaseId);
     } catch (err) {
+      refused = err instanceof VaultCallError && err.status === 403;
       const explained = asFailure(
         explainVaultError(err, `revoking lease ${state.leaseId}`, revokeCheck(state)),
       );
@@ -63,13 +65,19 @@ export async function runPostHook(hook: HookKind, env: NodeJS.ProcessEnv, starte
       );
     }
     let tokenNote = "";
+    let tokenGone = false;
     try {
-      tokenNote =
-        (await revokeSelf(vault, state.token)) === "revoked"
-          ? "Vault token revoked"
-          : "Vault token had already expired";
+      tokenGone = (await revokeSelf(vault, state.token)) === "already-invalid";
+      tokenNote = tokenGone ? "Vault token had already expired" : "Vault token revoked";
     } catch {
       tokenNote = "Vault token could not be revoked (it ends at its TTL)";
+    }
+    if (refused && tokenGone) {
+      // The phase outlived the token's TTL: Vault revoked the token's leases when it expired.
+      info(
+        `the Vault token had already expired, and Vault revoked lease ${state.leaseId} with it (key ${state.maskedKeyId}); to double-check: vault lease lookup ${state.leaseId}`,
+      );
+      return;
     }
     if (leaseProblem) throw new HookFailure(`${leaseProblem.what} (${tokenNote})`, leaseProblem.check);
     if (isSts(state.authType)) {

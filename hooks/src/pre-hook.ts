@@ -37,13 +37,13 @@ export async function runPreHook(hook: HookKind, env: NodeJS.ProcessEnv, started
   const runId = requireRunId(env);
   const file = statePath(env, runId, hook.phase);
   const deadline = Deadline.forHook(hook, env, startedAt);
-  const vault = new VaultClient(settings.vault, deadline);
   if (settings.sleepSeconds * 1000 >= deadline.remainingMs()) {
     throw new HookFailure(
       `TFC_VAULT_BACKED_AWS_SLEEP_SECONDS=${settings.sleepSeconds} does not fit in the hook's budget (${deadline.source})`,
       `lower it, or raise TFC_AGENT_HOOK_PRE_${hook.phase.toUpperCase()}_TIMEOUT on the agent`,
     );
   }
+  const vault = new VaultClient(settings.vault, deadline);
   let token: string | undefined;
   let creds: AwsCredentials | undefined;
   let saved = false;

@@ -357,6 +357,25 @@ describe("hooks: failure paths", function () {
       world.vault.revokeAllTokens();
     });
 
+    it("a phase that outlived the token's TTL: Vault already revoked the lease with the token, exit 0", async () => {
+      await setUp({ tokenTtlSeconds: 2 });
+      const agentEnv = path.join(sim.home, "op.env");
+      fs.writeFileSync(agentEnv, "");
+      const pre = await sim.runHook(
+        "terraform-pre-plan",
+        sim.hookEnv(agentEnv, world.issuer.issue({ ...RUN, phase: "plan", runId: sim.runId })),
+      );
+      assert.equal(pre.code, 0, pre.stderr);
+      fs.rmSync(agentEnv);
+      await new Promise((r) => setTimeout(r, 2200));
+      const post = await sim.runHook("terraform-post-plan", sim.hookEnv(agentEnv, null));
+      assert.equal(post.code, 0, post.stderr);
+      assert.match(
+        post.stdout,
+        /the Vault token had already expired, and Vault revoked lease aws\/creds\/plan\/\S+ with it \(key AKIA\*+\w{4}\); to double-check: vault lease lookup/,
+      );
+    });
+
     it("does not trust a 204: a lease still live after revocation fails the hook", async () => {
       await setUp();
       world.vault.injectFault({ kind: "status", status: 204 }, { path: "sys/leases/revoke/" });

@@ -25,6 +25,8 @@ export interface WorldOptions {
   readonly legacySecurityToken?: boolean;
   readonly propagationDelayMs?: number;
   readonly tls?: boolean;
+  /** TTL of the tokens the JWT roles issue (default 1200 s). */
+  readonly tokenTtlSeconds?: number;
 }
 
 export class World {
@@ -80,7 +82,7 @@ export class World {
           },
           claim_mappings: { terraform_run_id: "run_id" },
           token_policies: [`tfc-${phase}`],
-          token_ttl: 1200,
+          token_ttl: this.options.tokenTtlSeconds ?? 1200,
           token_type: "service",
         },
         ns,
