@@ -182,7 +182,7 @@ export const agentPoolAllowedWorkspacesProvider: TfcProvider<
         `HCP Terraform found no agent pool ${news.agentPoolId} (404): it was deleted outside Pulumi; run pulumi refresh, then pulumi up`,
       );
     }
-    const dropped = olds.workspaceIds.filter((ws) => !news.workspaceIds.includes(ws));
+    const dropped = (olds.workspaceIds ?? []).filter((ws) => !news.workspaceIds.includes(ws));
     await reconcile(conn, news.agentPoolId, allowedIdsOf(pool), dropped, news.workspaceIds);
     return { outs: { ...news } };
   },

@@ -174,6 +174,40 @@ describe("tfc:AgentPoolAllowedWorkspaces provider", () => {
     assert.deepEqual(liveAllowed(), [ws[1], ws[2], ws[3]].sort());
   });
 
+  it("update on a pool deleted outside Pulumi fails saying so and what to run", async () => {
+    const { id, outs } = await created([ws[0]]);
+    await deletePoolOutsidePulumi();
+    const err = await rejection(p.update(id, outs, { agentPoolId: poolId, workspaceIds: [ws[0], ws[1]] }));
+    assert.equal(
+      err.message,
+      `HCP Terraform found no agent pool ${poolId} (404): it was deleted outside Pulumi; run pulumi refresh, then pulumi up`,
+    );
+  });
+
+  it("delete passes on a refusal that is not 404, so the allow-list is not dropped from state silently", async () => {
+    const { id, outs } = await created([ws[0]]);
+    double.faults.push({
+      match: (r) => r.method === "PATCH",
+      times: 1,
+      status: 422,
+      body: {
+        errors: [
+          {
+            status: "422",
+            detail: "Workspace is in use",
+            source: { pointer: "/data/relationships/allowed-workspaces" },
+          },
+        ],
+      },
+    });
+    const err = await rejection(p.delete(id, outs));
+    assert.match(
+      err.message,
+      /rejected allowed workspaces of agent pool .*: Workspace is in use \(\/data\/relationships\/allowed-workspaces\)/,
+    );
+    assert.deepEqual(liveAllowed(), [ws[0]]);
+  });
+
   it("a different pool replaces the resource", async () => {
     const { id, outs } = await created([ws[0]]);
     assert.deepEqual(await p.diff(id, outs!, { agentPoolId: "apool-other", workspaceIds: [ws[0]] }), {

@@ -161,6 +161,30 @@ describe("tfc:WorkspaceExecution provider", () => {
     });
   });
 
+  it("delete passes on a refusal that is not 404, naming the field", async () => {
+    const { id, outs } = await created({ executionMode: "agent", agentPoolId: openPool });
+    double.faults.push({
+      match: (r) => r.method === "PATCH",
+      times: 1,
+      status: 422,
+      body: {
+        errors: [
+          {
+            status: "422",
+            detail: "Execution mode is locked",
+            source: { pointer: "/data/attributes/execution-mode" },
+          },
+        ],
+      },
+    });
+    const err = await rejection(p.delete(id, outs));
+    assert.match(
+      err.message,
+      /rejected execution mode of workspace ws-\S+: execution mode is locked \(\/data\/attributes\/execution-mode\)/,
+    );
+    assert.equal(double.get(wsId)!.attributes["execution-mode"], "agent");
+  });
+
   it("delete puts the workspace back in remote mode, and a deleted workspace counts as done", async () => {
     const { id, outs } = await created({ executionMode: "agent", agentPoolId: openPool });
     await p.delete(id, outs!);
