@@ -63,4 +63,12 @@ describe("CI workflow (.github/workflows/ci.yml)", () => {
     const text = readFileSync(path.join(ROOT, ".github/workflows/ci.yml"), "utf8");
     assert.doesNotMatch(text, /\$\{\{\s*secrets\./);
   });
+
+  it("pins every action by full commit SHA (a moved tag cannot change what runs with the OIDC token)", () => {
+    const refs = Object.values(workflow.jobs).flatMap((j) =>
+      j.steps.flatMap((s) => (s.uses ? [s.uses] : [])),
+    );
+    assert.ok(refs.length >= 4, refs.join(", "));
+    for (const ref of refs) assert.match(ref, /^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/, ref);
+  });
 });
