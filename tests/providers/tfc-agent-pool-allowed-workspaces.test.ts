@@ -177,7 +177,7 @@ describe("tfc:AgentPoolAllowedWorkspaces provider", () => {
   it("update on a pool deleted outside Pulumi fails saying so and what to run", async () => {
     const { id, outs } = await created([ws[0]]);
     await deletePoolOutsidePulumi();
-    const err = await rejection(p.update(id, outs, { agentPoolId: poolId, workspaceIds: [ws[0], ws[1]] }));
+    const err = await rejection(p.update(id, outs!, { agentPoolId: poolId, workspaceIds: [ws[0], ws[1]] }));
     assert.equal(
       err.message,
       `HCP Terraform found no agent pool ${poolId} (404): it was deleted outside Pulumi; run pulumi refresh, then pulumi up`,
@@ -200,7 +200,7 @@ describe("tfc:AgentPoolAllowedWorkspaces provider", () => {
         ],
       },
     });
-    const err = await rejection(p.delete(id, outs));
+    const err = await rejection(p.delete(id, outs!));
     assert.match(
       err.message,
       /rejected allowed workspaces of agent pool .*: Workspace is in use \(\/data\/relationships\/allowed-workspaces\)/,

@@ -177,7 +177,7 @@ describe("tfc:WorkspaceExecution provider", () => {
         ],
       },
     });
-    const err = await rejection(p.delete(id, outs));
+    const err = await rejection(p.delete(id, outs!));
     assert.match(
       err.message,
       /rejected execution mode of workspace ws-\S+: execution mode is locked \(\/data\/attributes\/execution-mode\)/,
