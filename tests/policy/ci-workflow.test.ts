@@ -71,4 +71,12 @@ describe("CI workflow (.github/workflows/ci.yml)", () => {
     assert.ok(refs.length >= 4, refs.join(", "));
     for (const ref of refs) assert.match(ref, /^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/, ref);
   });
+
+  it("checks out without leaving the GITHUB_TOKEN in .git/config for the install scripts that follow", () => {
+    for (const [name, job] of Object.entries(workflow.jobs)) {
+      const checkout = uses(job, "actions/checkout");
+      assert.ok(checkout, name);
+      assert.equal(checkout.with?.["persist-credentials"], false, name);
+    }
+  });
 });
