@@ -5,6 +5,7 @@
  * keys (config/vault.ts): the JWT roles bind exactly those, so they are read in one place only.
  */
 import type { ConfigReader } from "./reader";
+import { certificatePemProblem } from "./vault-pem";
 
 export type VcsConnection = { readonly oauthTokenId: string } | { readonly githubAppInstallationId: string };
 
@@ -121,11 +122,12 @@ export function readWorkspaceSettings(r: ConfigReader): WorkspaceSettings {
     );
   }
   const caPem = r.optionalString("vaultCaCertPem");
-  if (caPem !== undefined && !/-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/.test(caPem)) {
+  const caProblem = caPem === undefined ? undefined : certificatePemProblem(caPem);
+  if (caProblem !== undefined) {
     r.fail(
       "vaultCaCertPem",
-      "is not a PEM certificate",
-      `pulumi config set ${r.fullKey("vaultCaCertPem")} -- "$(cat vault-ca.pem)"`,
+      caProblem,
+      `pulumi config set ${r.fullKey("vaultCaCertPem")} -- "$(cat vault-ca.pem)" (the CA certificate only)`,
     );
   }
 

@@ -13,6 +13,7 @@ import {
   isStsType,
 } from "../components/aws-credential-types";
 import { parseIamPolicy, writeLookingGrants } from "./vault-iam-policy";
+import { certificatePemProblem } from "./vault-pem";
 import {
   audienceProblem,
   baseUrl,
@@ -303,11 +304,12 @@ export function readVaultSide(r: ConfigReader): VaultSide {
     );
   }
   const discoveryCaPem = r.optionalString("tfcDiscoveryCaPem");
-  if (discoveryCaPem !== undefined && !discoveryCaPem.includes("-----BEGIN CERTIFICATE-----")) {
+  const discoveryCaProblem = discoveryCaPem === undefined ? undefined : certificatePemProblem(discoveryCaPem);
+  if (discoveryCaProblem !== undefined) {
     r.fail(
       "tfcDiscoveryCaPem",
-      "is not a PEM certificate",
-      `pulumi config set ${r.fullKey("tfcDiscoveryCaPem")} -- "$(cat ca.pem)"`,
+      discoveryCaProblem,
+      `pulumi config set ${r.fullKey("tfcDiscoveryCaPem")} -- "$(cat ca.pem)" (the CA certificate only)`,
     );
   }
   const organization = nameKey(

@@ -73,6 +73,17 @@ const CASES: {
     fix: /pulumi config set tfc-jit-aws:tfcAddress https:\/\//,
   },
   {
+    name: "discovery CA bundle carrying a private key",
+    change: {
+      tfcDiscoveryCaPem:
+        "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n-----BEGIN PRIVATE KEY-----\nKEYMATERIAL\n-----END PRIVATE KEY-----",
+    },
+    key: "tfcDiscoveryCaPem",
+    problem:
+      /^tfc-jit-aws:tfcDiscoveryCaPem: holds a "PRIVATE KEY" block; only CERTIFICATE blocks belong here/,
+    fix: /\(the CA certificate only\)/,
+  },
+  {
     name: "discovery CA not PEM",
     change: { tfcDiscoveryCaPem: "not a cert" },
     key: "tfcDiscoveryCaPem",
