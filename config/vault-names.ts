@@ -65,6 +65,14 @@ export function namePrefixProblem(value: string): string | undefined {
 }
 
 /**
+ * A value that failed to parse as a URL, fit for a message: anything between `//` and an `@`
+ * is credentials (`https://user:password@host`) and is masked.
+ */
+export function maskedAddress(value: string): string {
+  return value.replace(/\/\/[^/]*@/, "//***@");
+}
+
+/**
  * An https base URL (http only when `allowHttp`), without query or fragment. Returns the URL
  * without trailing slash, or a problem.
  */
@@ -73,7 +81,7 @@ export function baseUrl(value: string, allowHttp: boolean): { url: string } | { 
   try {
     url = new URL(value);
   } catch {
-    return { problem: `"${value}" is not a URL` };
+    return { problem: `"${maskedAddress(value)}" is not a URL` };
   }
   if (url.protocol === "http:" && !allowHttp) {
     return { problem: `uses http, which sends tokens in clear text; only https is accepted` };

@@ -58,7 +58,8 @@ export function resolveVaultConnection(
     url = new URL(address);
   } catch {
     throw new Error(
-      `Vault address "${address}" is not a URL: set vault:address (or VAULT_ADDR) to https://<vault>:8200`,
+      // Credentials in a broken address (`https://user:password@...`) are masked, not echoed.
+      `Vault address "${address.replace(/\/\/[^/]*@/, "//***@")}" is not a URL: set vault:address (or VAULT_ADDR) to https://<vault>:8200`,
     );
   }
   // The Vault token travels in a header: plain http is only acceptable to this machine.

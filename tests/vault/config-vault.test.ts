@@ -52,6 +52,13 @@ const CASES: {
     fix: /pulumi config set tfc-jit-aws:vaultAddress/,
   },
   {
+    name: "Vault address not a URL, with credentials (masked, never echoed)",
+    change: { vaultAddress: "https://admin:hunter2@vault example.com" },
+    key: "vaultAddress",
+    problem: /^tfc-jit-aws:vaultAddress: "https:\/\/\*\*\*@vault example\.com" is not a URL$/,
+    fix: /pulumi config set tfc-jit-aws:vaultAddress/,
+  },
+  {
     name: "Vault address with credentials",
     change: { vaultAddress: "https://u:p@vault.example.com" },
     key: "vaultAddress",

@@ -51,6 +51,23 @@ describe("Vault connection for dynamic providers (read at call time)", () => {
     );
   });
 
+  it("masks credentials in an address that is not a URL instead of echoing them", () => {
+    assert.throws(
+      () =>
+        resolveVaultConnection(none, {
+          VAULT_ADDR: "https://admin:hunter2@vault example",
+          VAULT_TOKEN: TOKEN,
+        }),
+      (err: Error) => {
+        assert.equal(
+          err.message,
+          'Vault address "https://***@vault example" is not a URL: set vault:address (or VAULT_ADDR) to https://<vault>:8200',
+        );
+        return true;
+      },
+    );
+  });
+
   it("refuses plain http to anything but this machine, since the token travels in a header", () => {
     assert.throws(
       () => resolveVaultConnection(none, { VAULT_ADDR: "http://vault.example.com:8200", VAULT_TOKEN: TOKEN }),
