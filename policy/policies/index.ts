@@ -6,6 +6,7 @@ import type { Policies } from "@pulumi/policy";
 import { agentAutoUpdateDisabled } from "./agent-auto-update-disabled";
 import { agentImageByDigest } from "./agent-image-by-digest";
 import { agentImagePinned } from "./agent-image-pinned";
+import { agentLogLevelQuiet } from "./agent-log-level-quiet";
 import { agentSecretsFromSecretStore } from "./agent-secrets-from-secret-store";
 import { agentSingleExecution } from "./agent-single-execution";
 import { awsEngineLeaseTtl } from "./aws-engine-lease-ttl";
@@ -45,6 +46,7 @@ export const policies: Policies = [
   agentAutoUpdateDisabled,
   agentSingleExecution,
   agentSecretsFromSecretStore,
+  agentLogLevelQuiet,
   tfcWorkspaceIdentityAudience,
   tfcNoStaticAwsKeys,
 ];

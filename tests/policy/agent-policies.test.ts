@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import { agentAutoUpdateDisabled } from "../../policy/policies/agent-auto-update-disabled";
 import { agentImageByDigest } from "../../policy/policies/agent-image-by-digest";
 import { agentImagePinned } from "../../policy/policies/agent-image-pinned";
+import { agentLogLevelQuiet } from "../../policy/policies/agent-log-level-quiet";
 import { agentSecretsFromSecretStore } from "../../policy/policies/agent-secrets-from-secret-store";
 import { agentSingleExecution } from "../../policy/policies/agent-single-execution";
 import { DIGEST, agentContainer, agentImage, agentTaskDefinition } from "./fixtures";
@@ -170,5 +171,34 @@ describe("policy agent-secrets-from-secret-store", () => {
       mutate(agentTaskDefinition, { containerDefinitions: "{" }),
     );
     assert.deepEqual(found, ["pool-task has container definitions that are not a JSON list: fix them"]);
+  });
+});
+
+describe("policy agent-log-level-quiet", () => {
+  it("passes agents that leave the level unset or log at info, warn or error", async () => {
+    assert.deepEqual(await violations(agentLogLevelQuiet, agentTaskDefinition), []);
+    assert.deepEqual(await violations(agentLogLevelQuiet, agentContainer), []);
+    for (const level of ["info", "warn", "error"]) {
+      assert.deepEqual(
+        await violations(agentLogLevelQuiet, taskWithEnv({ ...GOOD_ENV, TFC_AGENT_LOG_LEVEL: level })),
+        [],
+        level,
+      );
+    }
+  });
+  it("refuses an ECS agent logging at trace (its log can include secrets)", async () => {
+    const found = await violations(
+      agentLogLevelQuiet,
+      taskWithEnv({ ...GOOD_ENV, TFC_AGENT_LOG_LEVEL: "trace" }),
+    );
+    assert.deepEqual(found, [
+      'pool-task: agent container tfc-agent has TFC_AGENT_LOG_LEVEL "trace", which can log secrets: set info (or warn, error)',
+    ]);
+  });
+  it("refuses a Docker agent logging at debug, whatever the case", async () => {
+    const container = mutate(agentContainer, {
+      envs: [...(agentContainer.props.envs as string[]), "TFC_AGENT_LOG_LEVEL=DEBUG"],
+    });
+    assert.match((await violations(agentLogLevelQuiet, container)).join("\n"), /TFC_AGENT_LOG_LEVEL "DEBUG"/);
   });
 });
