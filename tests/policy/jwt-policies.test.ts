@@ -203,6 +203,48 @@ describe("policy jwt-auth-dedicated-mount", () => {
       /trusts keys from https:\/\/app\.terraform\.io but checks issuer https:\/\/tfe\.example\.com/,
     );
   });
+  it("passes keys taken from the issuer's own JWKS URL", async () => {
+    const mount = mutate(jwtAuthBackend, {
+      oidcDiscoveryUrl: undefined,
+      jwksUrl: "https://app.terraform.io/.well-known/jwks",
+    });
+    assert.deepEqual(await violations(jwtAuthDedicatedMount, mount), []);
+  });
+  it("refuses keys from another JWKS URL than the issuer's (a forged iss would pass)", async () => {
+    const found = await violations(
+      jwtAuthDedicatedMount,
+      mutate(jwtAuthBackend, { oidcDiscoveryUrl: undefined, jwksUrl: "https://keys.example.com/jwks" }),
+    );
+    assert.deepEqual(found, [
+      "JWT auth mount trust-auth trusts keys from https://keys.example.com/jwks but checks issuer https://app.terraform.io: take the keys from https://app.terraform.io/.well-known/jwks (or set oidcDiscoveryUrl to https://app.terraform.io)",
+    ]);
+  });
+  it("refuses a JWKS pair pointing elsewhere", async () => {
+    const found = await violations(
+      jwtAuthDedicatedMount,
+      mutate(jwtAuthBackend, {
+        oidcDiscoveryUrl: undefined,
+        jwksPairs: [
+          { jwks_url: "https://app.terraform.io/.well-known/jwks" },
+          { jwks_url: "https://evil.example/jwks" },
+        ],
+      }),
+    );
+    assert.equal(found.length, 1, found.join("\n"));
+    assert.match(found[0] ?? "", /trusts keys from https:\/\/evil\.example\/jwks but checks issuer/);
+  });
+  it("refuses static validation keys (whoever holds them can sign for HCP Terraform)", async () => {
+    const found = await violations(
+      jwtAuthDedicatedMount,
+      mutate(jwtAuthBackend, {
+        oidcDiscoveryUrl: undefined,
+        jwtValidationPubkeys: ["-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----"],
+      }),
+    );
+    assert.deepEqual(found, [
+      "JWT auth mount trust-auth trusts static jwtValidationPubkeys: whoever holds those keys can sign tokens for issuer https://app.terraform.io; set oidcDiscoveryUrl to https://app.terraform.io instead",
+    ]);
+  });
   it("treats paths listed in sharedMountPaths as shared", async () => {
     const found = await violations(jwtAuthDedicatedMount, jwtAuthBackend, { sharedMountPaths: ["jwt-tfc"] });
     assert.match(found.join("\n"), /uses the shared path "jwt-tfc"/);
