@@ -16,6 +16,7 @@ import { awsRoleNoWildcardAction } from "./aws-role-no-wildcard-action";
 import { awsStsTtlBounds } from "./aws-sts-ttl-bounds";
 import { jwtAuthDedicatedMount } from "./jwt-auth-dedicated-mount";
 import { jwtRoleAudienceBound } from "./jwt-role-audience-bound";
+import { jwtRoleNoRootPolicy } from "./jwt-role-no-root-policy";
 import { jwtRoleQuietLogging } from "./jwt-role-quiet-logging";
 import { jwtRoleServiceToken } from "./jwt-role-service-token";
 import { jwtRoleSubjectBound } from "./jwt-role-subject-bound";
@@ -34,6 +35,7 @@ export const policies: Policies = [
   jwtRoleTokenTtl,
   jwtRoleUserClaim,
   jwtRoleQuietLogging,
+  jwtRoleNoRootPolicy,
   awsEngineLeaseTtl,
   awsPlanRoleReadOnly,
   awsRoleNoWildcardAction,

@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { jwtAuthDedicatedMount } from "../../policy/policies/jwt-auth-dedicated-mount";
 import { jwtRoleAudienceBound } from "../../policy/policies/jwt-role-audience-bound";
+import { jwtRoleNoRootPolicy } from "../../policy/policies/jwt-role-no-root-policy";
 import { jwtRoleQuietLogging } from "../../policy/policies/jwt-role-quiet-logging";
 import { jwtRoleServiceToken } from "../../policy/policies/jwt-role-service-token";
 import { jwtRoleSubjectBound } from "../../policy/policies/jwt-role-subject-bound";
@@ -272,6 +273,24 @@ describe("policy jwt-role-quiet-logging", () => {
           "JWT role trust-plan-role sets verboseOidcLogging, so Vault's debug log would hold received tokens and claims: set it to false",
         ],
         JSON.stringify(props),
+      );
+    }
+  });
+});
+
+describe("policy jwt-role-no-root-policy", () => {
+  it("passes a role that gives the phase policy", async () => {
+    assert.deepEqual(await violations(jwtRoleNoRootPolicy, jwtPlanRole), []);
+  });
+  it("refuses a role whose tokens get the root policy, whatever its case", async () => {
+    for (const tokenPolicies of [["aws-tfc-plan-creds", "root"], ["Root"]]) {
+      const found = await violations(jwtRoleNoRootPolicy, mutate(jwtPlanRole, { tokenPolicies }));
+      assert.deepEqual(
+        found,
+        [
+          "JWT role trust-plan-role gives its tokens the root policy (everything in Vault): list only the phase's own policy in tokenPolicies",
+        ],
+        tokenPolicies.join(","),
       );
     }
   });
