@@ -68,7 +68,7 @@ export function namePrefixProblem(value: string): string | undefined {
  * A value that failed to parse as a URL, fit for a message: anything between `//` and an `@`
  * is credentials (`https://user:password@host`) and is masked.
  */
-export function maskedAddress(value: string): string {
+function maskedAddress(value: string): string {
   return value.replace(/\/\/[^/]*@/, "//***@");
 }
 
