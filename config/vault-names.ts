@@ -64,6 +64,9 @@ export function namePrefixProblem(value: string): string | undefined {
     : "must be 1 to 48 lower-case letters, digits, - and _, starting with a letter or digit";
 }
 
+/** Hosts that are this machine: the only ones allowInsecureHttp admits over http. */
+const LOOPBACK: readonly string[] = ["localhost", "127.0.0.1", "[::1]"];
+
 /**
  * A value that failed to parse as a URL, fit for a message: anything between `//` and an `@`
  * is credentials (`https://user:password@host`) and is masked.
@@ -85,6 +88,13 @@ export function baseUrl(value: string, allowHttp: boolean): { url: string } | { 
   }
   if (url.protocol === "http:" && !allowHttp) {
     return { problem: `uses http, which sends tokens in clear text; only https is accepted` };
+  }
+  if (url.protocol === "http:" && !LOOPBACK.includes(url.hostname)) {
+    // The flag is for a dev server on this machine: over a network, http lets anyone on the path
+    // read Vault tokens or (for the issuer) serve their own signing keys.
+    return {
+      problem: `is http to ${url.hostname}, which is not this machine; allowInsecureHttp admits http to localhost only, anything else needs https`,
+    };
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") return { problem: `must be an https:// URL` };
   if (url.search !== "" || url.hash !== "" || url.username !== "" || url.password !== "") {

@@ -518,6 +518,17 @@ describe("Vault-side config validation", () => {
 
   it("accepts http for a local dev server only when explicitly allowed", () => {
     assert.deepEqual(problems({ vaultAddress: "http://127.0.0.1:8200", allowInsecureHttp: true }), []);
+    assert.deepEqual(problems({ tfcAddress: "http://localhost:8080", allowInsecureHttp: true }), []);
+  });
+
+  it("refuses http to another machine even when allowInsecureHttp is set (tokens, or the issuer's keys, over the network)", () => {
+    assert.deepEqual(problems({ vaultAddress: "http://vault.internal:8200", allowInsecureHttp: true }), [
+      "tfc-jit-aws:vaultAddress: is http to vault.internal, which is not this machine; allowInsecureHttp admits http to localhost only, anything else needs https. Fix: pulumi config set tfc-jit-aws:vaultAddress https://vault.example.com:8200",
+    ]);
+    assert.match(
+      problems({ tfcAddress: "http://tfe.internal", allowInsecureHttp: true }).join("\n"),
+      /^tfc-jit-aws:tfcAddress: is http to tfe\.internal, which is not this machine/,
+    );
   });
 
   it("judges plan actions case-insensitively, as IAM does", () => {
