@@ -334,6 +334,14 @@ export function readAgentSettings(r: ConfigReader): AgentSettings {
       `"${dockerHost}" is not a Docker host address (unix://, tcp:// or ssh://)`,
       `pulumi config set ${r.fullKey("dockerHost")} ssh://user@docker-host`,
     );
+  } else if (dockerHost !== undefined && isPlainTcpToAnotherMachine(dockerHost)) {
+    // The agent token is handed to the daemon in the container's environment: over plain tcp://
+    // it would cross the network unencrypted, to a daemon that authenticates nobody.
+    r.fail(
+      "dockerHost",
+      "uses plain tcp:// to another machine, which would send the agent token unencrypted to an unauthenticated Docker daemon",
+      `pulumi config set ${r.fullKey("dockerHost")} ssh://user@docker-host`,
+    );
   }
   return {
     image,
@@ -344,4 +352,14 @@ export function readAgentSettings(r: ConfigReader): AgentSettings {
     ecs,
     ...(dockerHost !== undefined ? { dockerHost } : {}),
   };
+}
+
+/** `tcp://` anywhere but this machine's loopback (Docker's `unix://` and `ssh://` are private). */
+function isPlainTcpToAnotherMachine(dockerHost: string): boolean {
+  if (!dockerHost.startsWith("tcp://")) return false;
+  const host = dockerHost
+    .slice("tcp://".length)
+    .replace(/[:/].*$/, "")
+    .replace(/^\[|\]$/g, "");
+  return !["localhost", "127.0.0.1", "::1", ""].includes(host) && !/^127\./.test(host);
 }

@@ -239,6 +239,13 @@ const CASES: {
     fix: /dockerHost ssh:\/\//,
   },
   {
+    name: "Docker host over plain tcp to another machine",
+    change: { agentRuntime: "docker", dockerHost: "tcp://docker-host:2375" },
+    key: "dockerHost",
+    problem: /plain tcp:\/\/ to another machine.*agent token unencrypted/,
+    fix: /dockerHost ssh:\/\//,
+  },
+  {
     name: "project id",
     change: { tfcProjectId: "project-1" },
     key: "tfcProjectId",
@@ -375,6 +382,17 @@ describe("agent and workspace config validation", () => {
     assert.equal(readStackConfig(devSource()).agent.pool.organizationScoped, false);
     const open = readStackConfig(devSource({ agentPoolOrganizationScoped: true }));
     assert.equal(open.agent.pool.organizationScoped, true);
+  });
+
+  it("accepts private Docker hosts: ssh://, unix:// and tcp:// on loopback", () => {
+    for (const dockerHost of [
+      "ssh://ops@docker-host",
+      "unix:///var/run/docker.sock",
+      "tcp://127.0.0.1:2375",
+      "tcp://localhost:2375",
+    ]) {
+      assert.deepEqual(problems({ agentRuntime: "docker", dockerHost }), [], dockerHost);
+    }
   });
 
   it("uses an existing network without public IPs unless asked, and scales only above the count", () => {
