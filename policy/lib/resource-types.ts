@@ -18,5 +18,7 @@ export const TYPES = {
   tfcAgentPool: "pulumi-nodejs:dynamic/tfc:AgentPool",
   tfcAgentToken: "pulumi-nodejs:dynamic/tfc:AgentToken",
   tfcWorkspace: "pulumi-nodejs:dynamic/tfc:Workspace",
+  tfcWorkspaceExecution: "pulumi-nodejs:dynamic/tfc:WorkspaceExecution",
+  tfcAgentPoolAllowedWorkspaces: "pulumi-nodejs:dynamic/tfc:AgentPoolAllowedWorkspaces",
   tfcVariable: "pulumi-nodejs:dynamic/tfc:Variable",
 } as const;

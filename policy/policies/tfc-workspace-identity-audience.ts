@@ -14,8 +14,6 @@ import { TYPES } from "../lib/resource-types";
 import { text } from "../lib/values";
 
 const AUDIENCE = "TFC_WORKLOAD_IDENTITY_AUDIENCE";
-/** Not in TYPES yet (policy/lib is not this file's to change): the dynamic resource's type token. */
-const WORKSPACE_EXECUTION = "pulumi-nodejs:dynamic/tfc:WorkspaceExecution";
 
 /** One agent-mode workspace: the resource that sets the mode, and what identifies the workspace. */
 interface AgentModeWorkspace {
@@ -36,7 +34,7 @@ function agentModeWorkspaces(resources: PolicyResource[]): AgentModeWorkspace[] 
     const workspaceId = text(r.props.workspaceId);
     if (r.type === TYPES.tfcWorkspace) {
       found.push({ resource: r, urns: new Set([r.urn]), ...(workspaceId ? { workspaceId } : {}) });
-    } else if (r.type === WORKSPACE_EXECUTION) {
+    } else if (r.type === TYPES.tfcWorkspaceExecution) {
       found.push({
         resource: r,
         urns: new Set([r.urn, ...workspaceIdDependencies(r)]),
