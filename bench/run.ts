@@ -14,10 +14,14 @@ const scripts = readdirSync(here)
 let failed = 0;
 for (const script of scripts) {
   console.log(`\n=== ${script} ===`);
-  const result = spawnSync(process.execPath, ["--require", "ts-node/register/transpile-only", join(here, script)], {
-    stdio: "inherit",
-    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
-  });
+  const result = spawnSync(
+    process.execPath,
+    ["--require", "ts-node/register/transpile-only", join(here, script)],
+    {
+      stdio: "inherit",
+      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
+    },
+  );
   if (result.status !== 0) {
     failed++;
     console.error(`${script} exited with ${result.status ?? result.signal}`);

@@ -27,9 +27,7 @@ describe("README", () => {
   });
 
   it("links only to documents that exist", () => {
-    const links = [...readme.matchAll(/\]\(([^)#]+)\)/g)]
-      .map((m) => m[1])
-      .filter((l) => !/^https?:/.test(l));
+    const links = [...readme.matchAll(/\]\(([^)#]+)\)/g)].map((m) => m[1]).filter((l) => !/^https?:/.test(l));
     assert.ok(links.length >= 5);
     for (const link of links) assert.ok(fs.existsSync(path.join(ROOT, link)), `${link} exists`);
   });
