@@ -144,12 +144,36 @@ describe("agent Dockerfile", () => {
     }
   });
 
-  it("ends as USER tfc-agent and keeps the base image's entrypoint", () => {
-    const last = df.getInstructions().at(-1);
-    assert.equal(last?.getKeyword(), "USER");
-    assert.equal(last?.getArgumentsContent(), "tfc-agent");
+  it("ends as USER tfc-agent (only build-time RUN steps after it) and keeps the base image's entrypoint", () => {
+    const users = keywordArgs(final, "USER");
+    assert.equal(users.at(-1), "tfc-agent");
+    const lastUser = final.findLastIndex((i) => i.getKeyword() === "USER");
+    assert.deepEqual(
+      final.slice(lastUser + 1).map((i) => i.getKeyword()),
+      final.slice(lastUser + 1).map(() => "RUN"),
+      "nothing but RUN after the last USER",
+    );
     assert.equal(df.getENTRYPOINTs().length, 0);
     assert.equal(df.getCMDs().length, 0);
+  });
+
+  it("fills the hooks' compile cache at build time, as tfc-agent, with the copied Node, after the hooks are copied", () => {
+    const warmAt = final.findIndex(
+      (i) => i.getKeyword() === "RUN" && (i.getArgumentsContent() ?? "").includes("warm-compile-cache"),
+    );
+    assert.ok(warmAt > 0, "a RUN step runs lib/warm-compile-cache.cjs");
+    // The runtime `node` on PATH is the binary copied from the build stage: the cache is keyed by it.
+    assert.equal(final[warmAt].getArgumentsContent(), `node ${HOOKS_DIR}lib/warm-compile-cache.cjs`);
+    const before = final.slice(0, warmAt);
+    assert.equal(
+      keywordArgs(before, "USER").at(-1),
+      "tfc-agent",
+      "the cache is written as the user that runs the hooks (root-owned files would be unwritable later)",
+    );
+    const copied = before.some(
+      (i) => i.getKeyword() === "COPY" && (i.getArgumentsContent() ?? "").endsWith(HOOKS_DIR),
+    );
+    assert.ok(copied, "the hooks are copied before the cache is filled");
   });
 
   it("keeps the build context to the allow-list the image tag hashes", () => {
