@@ -44,18 +44,39 @@ const stubPlugin = {
   },
 };
 
+// The SDK's ES module builds load some Node built-ins lazily with `await import("node:http")`.
+// In a CommonJS bundle that starts Node's ES module loader on the first STS call (~8 ms on the
+// critical path). Routed through a one-line CommonJS module instead, so esbuild turns the
+// import() into a require() of the same built-in, still loaded only when first needed.
+const builtinRequirePlugin = {
+  name: "dynamic-builtins-as-require",
+  setup(b) {
+    b.onResolve({ filter: /^node:/ }, (args) =>
+      args.kind === "dynamic-import" ? { path: args.path, namespace: "builtin-require" } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "builtin-require" }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: "js",
+    }));
+  },
+};
+
 await build({
   entryPoints: { hooks: join(here, "src/main.ts"), "sts-probe": join(here, "src/sts-probe.ts") },
   outdir: join(dist, "lib"),
   outExtension: { ".js": ".cjs" },
   bundle: true,
   platform: "node",
-  target: "node22",
+  // The SDK's ES module builds first: esbuild can drop what the STS client never uses from them
+  // (the CommonJS builds are one module each), which halves the probe bundle and leaves out
+  // node:http2 (~10 ms to load); both builds are the same SDK release. Cuts the load by a third.
+  mainFields: ["module", "main"],
+  target: "node24",
   format: "cjs",
   minify: true,
   legalComments: "eof",
   logLevel: "warning",
-  plugins: [stubPlugin],
+  plugins: [stubPlugin, builtinRequirePlugin],
 });
 
 const launcher = `#!/usr/bin/env node
