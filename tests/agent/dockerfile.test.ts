@@ -109,7 +109,7 @@ describe("agent Dockerfile", () => {
     ]);
   });
 
-  it("copies the Node binary and the built hooks, owned by tfc-agent with mode 0755, into the agent's hooks dir", () => {
+  it("copies the Node binary and the built hooks, root-owned with mode 0755 (read-only to the agent user), into the agent's hooks dir", () => {
     const finalStart = df.getFROMs()[1].getRange().start.line;
     const copies = df.getCOPYs().filter((c) => c.getRange().start.line > finalStart);
     const flagsOf = (c: Copy) => Object.fromEntries(c.getFlags().map((f) => [f.getName(), f.getValue()]));
@@ -121,7 +121,8 @@ describe("agent Dockerfile", () => {
 
     const hooks = copies.find((c) => (c.getArgumentsContent() ?? "").endsWith(HOOKS_DIR));
     assert.ok(hooks, `hooks are copied to ${HOOKS_DIR}`);
-    assert.deepEqual(flagsOf(hooks), { from: "build", chown: "tfc-agent:tfc-agent", chmod: "0755" });
+    // Terraform and its providers run as tfc-agent: they must not be able to rewrite a hook.
+    assert.deepEqual(flagsOf(hooks), { from: "build", chown: "root:root", chmod: "0755" });
     assert.equal(hooks.getArgumentsContent(), `/src/hooks/dist/ ${HOOKS_DIR}`);
 
     const mkdir = keywordArgs(final, "RUN").find((r) => r.includes("mkdir"));
@@ -129,6 +130,11 @@ describe("agent Dockerfile", () => {
       mkdir?.includes(`mkdir -p ${HOOKS_DIR.replace(/\/$/, "")}`),
       "the hooks dir is made with mkdir -p",
     );
+    assert.ok(
+      mkdir.includes(`chown root:root ${HOOKS_DIR.replace(/\/$/, "")}`),
+      "the hooks dir itself is root's",
+    );
+    assert.ok(!/chown -R tfc-agent/.test(mkdir), "nothing hands the hooks dir back to the agent user");
   });
 
   it("disables auto-update, runs one job per agent and raises the pre-hook timeouts", () => {
@@ -157,7 +163,7 @@ describe("agent Dockerfile", () => {
     assert.equal(df.getCMDs().length, 0);
   });
 
-  it("fills the hooks' compile cache at build time, as tfc-agent, with the copied Node, after the hooks are copied", () => {
+  it("fills the hooks' compile cache at build time as tfc-agent, with the copied Node, then makes it root's and read-only", () => {
     const warmAt = final.findIndex(
       (i) => i.getKeyword() === "RUN" && (i.getArgumentsContent() ?? "").includes("warm-compile-cache"),
     );
@@ -165,11 +171,19 @@ describe("agent Dockerfile", () => {
     // The runtime `node` on PATH is the binary copied from the build stage: the cache is keyed by it.
     assert.equal(final[warmAt].getArgumentsContent(), `node ${HOOKS_DIR}lib/warm-compile-cache.cjs`);
     const before = final.slice(0, warmAt);
-    assert.equal(
-      keywordArgs(before, "USER").at(-1),
-      "tfc-agent",
-      "the cache is written as the user that runs the hooks (root-owned files would be unwritable later)",
-    );
+    // Node keys the cache directory by user id: it must be filled by the user that runs the hooks.
+    assert.equal(keywordArgs(before, "USER").at(-1), "tfc-agent", "the cache is filled as tfc-agent");
+    // ...and then handed back to root, read-only to the agent, like the hooks themselves.
+    const after = final.slice(warmAt + 1);
+    const rootAgain = after.findIndex((i) => i.getKeyword() === "USER" && i.getArgumentsContent() === "root");
+    assert.ok(rootAgain >= 0, "root takes over again after the warm-up");
+    const handBack =
+      after
+        .slice(rootAgain)
+        .find((i) => i.getKeyword() === "RUN")
+        ?.getArgumentsContent() ?? "";
+    assert.match(handBack, new RegExp(`chown -R root:root ${HOOKS_DIR}lib/\\.compile-cache`));
+    assert.match(handBack, /chmod -R a\+rX,go-w /);
     const copied = before.some(
       (i) => i.getKeyword() === "COPY" && (i.getArgumentsContent() ?? "").endsWith(HOOKS_DIR),
     );
