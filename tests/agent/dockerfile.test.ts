@@ -125,9 +125,9 @@ describe("agent Dockerfile", () => {
     assert.deepEqual(flagsOf(hooks), { from: "build", chown: "root:root", chmod: "0755" });
     assert.equal(hooks.getArgumentsContent(), `/src/hooks/dist/ ${HOOKS_DIR}`);
 
-    const mkdir = keywordArgs(final, "RUN").find((r) => r.includes("mkdir"));
+    const mkdir = keywordArgs(final, "RUN").find((r) => r.includes("mkdir")) ?? "";
     assert.ok(
-      mkdir?.includes(`mkdir -p ${HOOKS_DIR.replace(/\/$/, "")}`),
+      mkdir.includes(`mkdir -p ${HOOKS_DIR.replace(/\/$/, "")}`),
       "the hooks dir is made with mkdir -p",
     );
     assert.ok(
