@@ -30,11 +30,39 @@ interface VaultAnswer {
   };
 }
 
+/** Vault, AWS and the token issuer, with Vault seeded from the components as they register. */
+interface World {
+  readonly aws: AwsDouble;
+  readonly vault: VaultDouble;
+  readonly issuer: TokenIssuer;
+}
+
+async function startWorld(overrides: Parameters<typeof vaultSide>[0] = {}): Promise<World> {
+  await installMocks();
+  const aws = await AwsDouble.start();
+  const vault = await VaultDouble.start({ aws });
+  const issuer = await TokenIssuer.start();
+  recorder.reset();
+  const side = vaultSide({ tfcAddress: issuer.issuer, allowInsecureHttp: true, ...overrides });
+  const engine = new VaultAwsEngine("eng", vaultAwsEngineArgs(side));
+  new TfcJwtTrust("trust", tfcJwtTrustArgs(side, engine, pulumi.output(WS_ID)));
+  for (let i = 0; i < 4; i++) await settled();
+  seedVaultDouble(vault, recorder.resources, { mountUser: "vault-engine-root" });
+  return { aws, vault, issuer };
+}
+
+async function stopWorld(world: World): Promise<void> {
+  await world.vault.stop();
+  await world.aws.stop();
+  await world.issuer.stop();
+}
+
 describe("Vault side end to end (Vault double, hooks' calls)", function () {
   this.timeout(30_000);
   let aws: AwsDouble;
   let vault: VaultDouble;
   let issuer: TokenIssuer;
+  let world: World;
 
   const run = (phase: "plan" | "apply", change: Partial<RunIdentity> = {}): RunIdentity => ({
     organization: "acme",
@@ -68,23 +96,10 @@ describe("Vault side end to end (Vault double, hooks' calls)", function () {
   }
 
   before(async () => {
-    await installMocks();
-    aws = await AwsDouble.start();
-    vault = await VaultDouble.start({ aws });
-    issuer = await TokenIssuer.start();
-    recorder.reset();
-    const side = vaultSide({ tfcAddress: issuer.issuer, allowInsecureHttp: true });
-    const engine = new VaultAwsEngine("eng", vaultAwsEngineArgs(side));
-    new TfcJwtTrust("trust", tfcJwtTrustArgs(side, engine, pulumi.output(WS_ID)));
-    for (let i = 0; i < 4; i++) await settled();
-    seedVaultDouble(vault, recorder.resources, { mountUser: "vault-engine-root" });
+    world = await startWorld();
+    ({ aws, vault, issuer } = world);
   });
-
-  after(async () => {
-    await vault.stop();
-    await aws.stop();
-    await issuer.stop();
-  });
+  after(() => stopWorld(world));
 
   it("a plan token reads plan credentials and revokes its own lease synchronously, as the hooks do", async () => {
     const token = await loginToken("tfc-plan", run("plan"));
@@ -161,34 +176,18 @@ describe("Vault side end to end (Vault double, hooks' calls)", function () {
 describe("Vault side end to end, STS-type phase (assumed_role apply)", function () {
   this.timeout(30_000);
   const ROLE_ARN = "arn:aws:iam::123456789012:role/deployer";
-  let aws: AwsDouble;
   let vault: VaultDouble;
   let issuer: TokenIssuer;
-
+  let world: World;
   before(async () => {
-    await installMocks();
-    aws = await AwsDouble.start();
-    vault = await VaultDouble.start({ aws });
-    issuer = await TokenIssuer.start();
-    recorder.reset();
-    const side = vaultSide({
-      tfcAddress: issuer.issuer,
-      allowInsecureHttp: true,
+    world = await startWorld({
       applyCredentialType: "assumed_role",
       applyRoleArns: [ROLE_ARN],
       applyStsTtlSeconds: 900,
     });
-    const engine = new VaultAwsEngine("eng", vaultAwsEngineArgs(side));
-    new TfcJwtTrust("trust", tfcJwtTrustArgs(side, engine, pulumi.output(WS_ID)));
-    for (let i = 0; i < 4; i++) await settled();
-    seedVaultDouble(vault, recorder.resources, { mountUser: "vault-engine-root" });
+    ({ vault, issuer } = world);
   });
-
-  after(async () => {
-    await vault.stop();
-    await aws.stop();
-    await issuer.stop();
-  });
+  after(() => stopWorld(world));
 
   it("reads STS credentials from sts/ (as the hooks do) and may revoke that lease, not the plan role's", async () => {
     const jwt = issuer.issue({
