@@ -211,10 +211,10 @@ describe("scripts/ensure-node.sh under every shell installed here", function () 
 
   it("bash with set -euo pipefail (as .ci/run): a failure stops the script at the source line", function () {
     const bash = installed("bash");
-    if (bash === undefined || ARCH === undefined) this.skip();
+    if (bash === undefined || ARCH === undefined) return this.skip();
     const b = box();
     const result = spawnSync(
-      bash!,
+      bash,
       ["-c", `set -euo pipefail\n. "$1"\necho "npm ci would run"`, "ci", SCRIPT],
       {
         cwd: ROOT,
