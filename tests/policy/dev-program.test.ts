@@ -15,38 +15,14 @@ import { createStack } from "../../stack";
 import { useAgentMocks } from "../agent/fixtures";
 import { ROOT, devSource } from "../program/dev-stack";
 import { plain, recorder, settled } from "../support/pulumi-mocks";
+import { recordSecretOutputs, registrationKey } from "../support/secret-outputs";
 import { type FixtureResource, stackViolations, violations } from "./harness";
 
-interface RegisterRequest {
-  getType(): string;
-  getName(): string;
-  getAdditionalsecretoutputsList(): string[];
-}
 interface MockMonitor {
-  registerResource(req: RegisterRequest, callback: unknown): Promise<void>;
   getRegisteredResources(): Map<string, { state: Record<string, unknown> }>;
 }
 
-const key = (type: string, name: string) => `${type}::${name}`;
-
-/** Records each registration's additionalSecretOutputs (the mock recorder keeps inputs only). */
-function recordSecretOutputs(): Map<string, string[]> {
-  const secretOutputs = new Map<string, string[]>();
-  let original: MockMonitor["registerResource"] | undefined;
-  before(() => {
-    const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitor;
-    original = monitor.registerResource.bind(monitor);
-    const inner = original;
-    monitor.registerResource = (req, callback) => {
-      secretOutputs.set(key(req.getType(), req.getName()), req.getAdditionalsecretoutputsList());
-      return inner(req, callback);
-    };
-  });
-  after(() => {
-    if (original) (pulumi.runtime.getMonitor() as unknown as MockMonitor).registerResource = original;
-  });
-  return secretOutputs;
-}
+const key = registrationKey;
 
 /** Each registered resource's resulting state (outputs), by type and name. */
 function registeredStates(): Map<string, Record<string, unknown>> {
