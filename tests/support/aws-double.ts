@@ -63,6 +63,14 @@ function uriEncode(value: string): string {
 
 export class AwsDouble {
   propagationDelayMs: number;
+  /**
+   * Verdicts for the next GetCallerIdentity calls signed with a known key, in order, before the
+   * usual checks: an STS error code is answered with that error, "pass" leaves it to the usual
+   * checks. A new IAM key can be rejected again after it was accepted once (terraform-provider-vault
+   * resets its run of successes on such an error), and STS credentials can be expired
+   * (see docs/upstream-behaviour.md#aws).
+   */
+  readonly scriptedProbes: Array<"pass" | "InvalidClientTokenId" | "ExpiredToken"> = [];
   readonly probes: ProbeRecord[] = [];
   /** Every iam_user key ever created, with its creation time (kept after deletion). */
   readonly createdKeys: Array<{ readonly accessKeyId: string; readonly createdAt: number }> = [];
@@ -248,8 +256,10 @@ export class AwsDouble {
       message: "The security token included in the request is invalid.",
     };
     if (!key) return invalid;
+    const scripted = this.scriptedProbes.shift();
+    if (scripted === "InvalidClientTokenId") return invalid;
     if (key.eventuallyConsistent && Date.now() < key.createdAt + this.propagationDelayMs) return invalid;
-    if (key.expiresAt !== undefined && Date.now() >= key.expiresAt) {
+    if (scripted === "ExpiredToken" || (key.expiresAt !== undefined && Date.now() >= key.expiresAt)) {
       return {
         ok: false,
         code: "ExpiredToken",
