@@ -1,5 +1,6 @@
 #!/bin/sh
-# Puts a Node.js of the major version pinned in .node-version first on PATH.
+# Makes sure the node on PATH is at least the major version pinned in .node-version (as
+# package.json's engines asks), putting the pinned build first on PATH when it is not.
 #
 # Source it from the repository root, in bash, zsh, dash or any POSIX sh:
 #     . scripts/ensure-node.sh && npm ci
