@@ -120,7 +120,10 @@ export class TfcJwtTrust extends pulumi.ComponentResource {
           tokenPolicies: [args.policyNames[phase]],
           // Service tokens can be revoked (with their leases); batch tokens cannot.
           tokenType: "service",
-          tokenNoDefaultPolicy: false,
+          // Without Vault's `default` policy the token holds only the phase policy, which grants
+          // exactly the hooks' calls (vault-policy.ts); `default` would add an unscoped
+          // `sys/leases/lookup`, `renew-self`, `sys/leases/renew` and more.
+          tokenNoDefaultPolicy: true,
           tokenTtl: args.tokenTtlSeconds[phase],
           tokenMaxTtl: args.tokenTtlSeconds[phase],
         },

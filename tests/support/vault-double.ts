@@ -439,7 +439,9 @@ export class VaultDouble {
         answer = { status: 400, body: { errors: ["failed to parse JSON input"] } };
       } else {
         body = parsed as Record<string, unknown>;
-        for (const [k, v] of url.searchParams) if (!(k in body)) body[k] = v;
+        // Vault reads query parameters as request data for GET (and LIST) only; a write's data is
+        // its JSON body (http/logical.go buildLogicalRequestNoAuth).
+        if (method === "GET") for (const [k, v] of url.searchParams) if (!(k in body)) body[k] = v;
         try {
           answer = await this.route(method, path, ns(namespace), tokenId, body);
         } catch (err) {
@@ -483,11 +485,16 @@ export class VaultDouble {
     });
   }
 
+  /**
+   * The token's ACL check on the request path, with the request data against the rules'
+   * parameter constraints, as vault/acl.go AllowOperation does before any handler runs.
+   */
   private authorize(
     tokenId: string | undefined,
     namespace: string,
     path: string,
     caps: readonly Capability[],
+    data: Readonly<Record<string, unknown>> = {},
   ): Token {
     this.expire();
     const token = tokenId === undefined ? undefined : this.tokens.get(tokenId);
@@ -497,7 +504,7 @@ export class VaultDouble {
     const policies = token.policies.map((p) =>
       p === "default" ? DEFAULT_POLICY : (this.space(namespace).policies.get(p) ?? []),
     );
-    if (!aclAllows(policies, path, caps)) throw new VaultError(403, PERMISSION_DENIED);
+    if (!aclAllows(policies, path, caps, data)) throw new VaultError(403, PERMISSION_DENIED);
     return token;
   }
 
@@ -517,18 +524,19 @@ export class VaultDouble {
     if (login && write && space.jwt.has(login[1])) return this.login(namespace, login[1], body);
 
     if (path === "auth/token/lookup-self" && method === "GET") {
-      const token = this.authorize(tokenId, namespace, path, readCaps);
+      const token = this.authorize(tokenId, namespace, path, readCaps, body);
       return { status: 200, body: { data: this.tokenData(token) } };
     }
     if (path === "auth/token/revoke-self" && write) {
-      const token = this.authorize(tokenId, namespace, path, ["update"]);
+      const token = this.authorize(tokenId, namespace, path, ["update"], body);
       if (token.type === "batch") throw new VaultError(400, "batch tokens cannot be revoked");
       this.tokens.delete(token.id);
       this.later(0, () => this.revokeLeasesOf(token.accessor));
       return { status: 204 };
     }
     if (path === "sys/leases/lookup" && write) {
-      this.authorize(tokenId, namespace, path, ["update"]);
+      this.authorize(tokenId, namespace, path, ["update"], body);
+      if (text(body.lease_id) === "") throw new VaultError(400, "lease_id must be specified");
       const lease = this.leases.get(text(body.lease_id));
       if (!lease || lease.namespace !== namespace) throw new VaultError(400, "invalid lease");
       const ttl = Math.max(0, Math.round((lease.expiresAt - Date.now()) / 1000));
@@ -547,10 +555,12 @@ export class VaultDouble {
       };
     }
     if ((path === "sys/leases/revoke" || path.startsWith("sys/leases/revoke/")) && write) {
-      this.authorize(tokenId, namespace, path, ["update"]);
-      const leaseId =
-        path === "sys/leases/revoke" ? text(body.lease_id) : path.slice("sys/leases/revoke/".length);
-      if (leaseId === "") throw new VaultError(400, "missing lease_id");
+      // The ACL sees the request path; the handler then takes the body's lease_id first and the
+      // URL's only when the body has none (vault/logical_system.go handleRevoke). A path-prefix
+      // grant alone therefore scopes nothing: see docs/upstream-behaviour.md#vault-tokens-and-leases.
+      this.authorize(tokenId, namespace, path, ["update"], body);
+      const leaseId = text(body.lease_id) || path.slice("sys/leases/revoke/".length);
+      if (leaseId === "") throw new VaultError(400, "lease_id must be specified");
       const lease = this.leases.get(leaseId);
       // Vault answers success for an unknown lease id, which keeps revocation idempotent.
       if (!lease || lease.namespace !== namespace) return { status: 204 };
@@ -564,7 +574,7 @@ export class VaultDouble {
     }
     const policyWrite = /^sys\/policies\/acl\/(.+)$/.exec(path);
     if (policyWrite && write) {
-      this.authorize(tokenId, namespace, path, writeCaps);
+      this.authorize(tokenId, namespace, path, writeCaps, body);
       this.addPolicy(policyWrite[1], text(body.policy), namespace);
       return { status: 204 };
     }
@@ -577,34 +587,40 @@ export class VaultDouble {
       const state = space.aws.get(engine)!;
       if (rest === "config/root") {
         if (write) {
-          this.authorize(tokenId, namespace, path, writeCaps);
+          this.authorize(tokenId, namespace, path, writeCaps, body);
           state.root = { ...state.root, ...(body as AwsRootConfig) };
           return { status: 204 };
         }
-        this.authorize(tokenId, namespace, path, readCaps);
+        this.authorize(tokenId, namespace, path, readCaps, body);
         const visible: Record<string, unknown> = { ...state.root };
         delete visible.secret_key;
         return { status: 200, body: { data: visible } };
       }
       if (rest === "config/rotate-root" && write) {
-        this.authorize(tokenId, namespace, path, writeCaps);
+        this.authorize(tokenId, namespace, path, writeCaps, body);
         return this.rotateRoot(engine, state);
       }
       const roleWrite = /^roles\/([^/]+)$/.exec(rest);
       if (roleWrite) {
         if (write) {
-          this.authorize(tokenId, namespace, path, writeCaps);
+          this.authorize(tokenId, namespace, path, writeCaps, body);
           state.roles.set(roleWrite[1], body as unknown as AwsRole);
           return { status: 204 };
         }
-        this.authorize(tokenId, namespace, path, readCaps);
+        this.authorize(tokenId, namespace, path, readCaps, body);
         const role = state.roles.get(roleWrite[1]);
         if (!role) return { status: 404, body: { errors: [] } };
         return { status: 200, body: { data: role } };
       }
       const creds = /^(creds|sts)\/([^/]+)$/.exec(rest);
       if (creds && (method === "GET" || write)) {
-        const token = this.authorize(tokenId, namespace, path, method === "GET" ? readCaps : ["update"]);
+        const token = this.authorize(
+          tokenId,
+          namespace,
+          path,
+          method === "GET" ? readCaps : ["update"],
+          body,
+        );
         return this.issueCredentials(
           namespace,
           engine,

@@ -91,7 +91,7 @@ describe("VaultAwsEngine", () => {
     assert.match(text, /path "aws-tfc\/creds\/tfc-plan" \{\n {2}capabilities = \["read"\]\n\}/);
     assert.match(
       text,
-      /path "sys\/leases\/revoke\/aws-tfc\/creds\/tfc-plan\/\*" \{\n {2}capabilities = \["update"\]\n\}/,
+      /path "sys\/leases\/revoke\/aws-tfc\/creds\/tfc-plan\/\*" \{\n {2}capabilities = \["update"\]\n {2}denied_parameters = \{\n {4}"lease_id" = \[\]\n {2}\}\n\}/,
     );
     assert.doesNotMatch(text, /tfc-apply/);
     const apply = recorder.one(POLICY, "eng-apply-policy");
