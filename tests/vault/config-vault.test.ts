@@ -382,10 +382,29 @@ const CASES: {
   },
   {
     name: "plan policy with a write action",
-    change: { planPolicyDocument: policy([allow(["ec2:Describe*", "ec2:RunInstances"])]) },
+    change: { planPolicyDocument: policy([allow(["ec2:DescribeVpcs", "ec2:RunInstances"])]) },
     key: "planPolicyDocument",
     problem: /write-looking actions in the plan phase \(ec2:RunInstances\)/,
     fix: /pulumi config set tfc-jit-aws:allowPlanWrites true/,
+  },
+  ...[
+    "sts:GetFederationToken",
+    "secretsmanager:GetSecretValue",
+    "redshift:GetClusterCredentials",
+    "ec2:GetPasswordData",
+  ].map((action) => ({
+    name: `plan policy with ${action}, a read verb that returns secrets`,
+    change: { planPolicyDocument: policy([allow(["ec2:DescribeVpcs", action])]) },
+    key: "planPolicyDocument",
+    problem: new RegExp(`return secrets or credentials in the plan phase \\(${action}\\)`),
+    fix: new RegExp(`"Effect":"Deny","Action":\\["${action}"\\],"Resource":"\\*"`),
+  })),
+  {
+    name: "plan policy with ec2:Describe*, which reads instance user data",
+    change: { planPolicyDocument: policy([allow(["ec2:Describe*"])]) },
+    key: "planPolicyDocument",
+    problem: /\(ec2:DescribeInstanceAttribute, ec2:DescribeLaunchTemplateVersions\)/,
+    fix: /Deny/,
   },
   {
     name: "plan policy with a service wildcard",
@@ -533,12 +552,25 @@ describe("Vault-side config validation", () => {
 
   it("judges plan actions case-insensitively, as IAM does", () => {
     assert.deepEqual(
-      problems({ planPolicyDocument: policy([allow(["EC2:describe*", "s3:getobject"])]) }),
+      problems({ planPolicyDocument: policy([allow(["EC2:describeVpcs", "s3:getbucketpolicy"])]) }),
       [],
     );
     const messages = problems({ planPolicyDocument: policy([allow(["S3:putObject"])]) });
     assert.equal(messages.length, 1);
     assert.match(messages[0], /write-looking actions in the plan phase \(S3:putObject\)/);
+    assert.match(
+      problems({ planPolicyDocument: policy([allow(["SecretsManager:getSecretVALUE"])]) }).join("\n"),
+      /return secrets or credentials in the plan phase \(secretsmanager:GetSecretValue\)/,
+    );
+  });
+
+  it("the default plan policy passes the plan guard; without its Deny it would not", () => {
+    assert.deepEqual(problems({}), []);
+    const allowOnly = { ...DEFAULT_PLAN_POLICY, Statement: DEFAULT_PLAN_POLICY.Statement.slice(0, 1) };
+    assert.match(
+      problems({ planPolicyDocument: JSON.stringify(allowOnly) }).join("\n"),
+      /return secrets or credentials in the plan phase \(ec2:DescribeInstanceAttribute/,
+    );
   });
 
   it("accepts a plan that writes only when explicitly allowed", () => {
