@@ -451,6 +451,15 @@ export function readVaultSide(r: ConfigReader): VaultSide {
           `pulumi config set ${r.fullKey(`${p}UserPath`)} /tfc-jit-aws-runs/ (a path only Vault's generated users use)`,
         );
       }
+      if (type === "iam_user" && phases[p].permissionsBoundaryArn === undefined) {
+        // The engine identity may create users and put policies on them; only a boundary it
+        // cannot change caps what those users (or a compromised Vault) can do.
+        r.fail(
+          `${p}PermissionsBoundaryArn`,
+          "is not set, but with manageEngineIdentity the engine's own IAM user creates the iam_user credentials, and without a permissions boundary nothing caps what it can give them",
+          `pulumi config set ${r.fullKey(`${p}PermissionsBoundaryArn`)} arn:aws:iam::<account>:policy/<boundary> (a managed policy that caps run credentials), or pulumi config set ${r.fullKey("manageEngineIdentity")} false`,
+        );
+      }
       if (type === "federation_token" || type === "session_token") {
         r.fail(
           `${p}CredentialType`,

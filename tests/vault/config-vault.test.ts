@@ -8,6 +8,11 @@ import { DEV_CONFIG, ROOT_SECRET_KEY, readerFor, vaultSide } from "./fixtures";
 type Values = Record<string, string | number | boolean | object | undefined>;
 
 /** Reads DEV_CONFIG with `changes` (undefined removes a key) and returns the collected messages. */
+const BOUNDARIES = {
+  planPermissionsBoundaryArn: "arn:aws:iam::123456789012:policy/tfc-plan-boundary",
+  applyPermissionsBoundaryArn: "arn:aws:iam::123456789012:policy/tfc-apply-boundary",
+};
+
 function problems(changes: Values, secrets: string[] = []): string[] {
   const values = Object.fromEntries(
     Object.entries({ ...DEV_CONFIG, ...changes }).filter(([, v]) => v !== undefined),
@@ -252,6 +257,7 @@ const CASES: {
       manageEngineIdentity: true,
       planUserPath: "/tfc/",
       applyUserPath: "/tfc/",
+      ...BOUNDARIES,
       awsRootAccessKey: "AKIAEXAMPLE",
       awsRootSecretKey: ROOT_SECRET_KEY,
     },
@@ -262,18 +268,35 @@ const CASES: {
   },
   {
     name: "managed identity with federation tokens",
-    change: { manageEngineIdentity: true, planUserPath: "/tfc/", applyCredentialType: "federation_token" },
+    change: {
+      manageEngineIdentity: true,
+      planUserPath: "/tfc/",
+      planPermissionsBoundaryArn: BOUNDARIES.planPermissionsBoundaryArn,
+      applyCredentialType: "federation_token",
+    },
     key: "applyCredentialType",
     problem: /inherit the engine identity's own permissions/,
     fix: /pulumi config set tfc-jit-aws:applyCredentialType iam_user/,
   },
   {
     name: "managed identity with generated users at the root path",
-    change: { manageEngineIdentity: true, applyUserPath: "/tfc/" },
+    change: { manageEngineIdentity: true, applyUserPath: "/tfc/", ...BOUNDARIES },
     key: "planUserPath",
     problem:
       /is \/, but with manageEngineIdentity the engine may change \(and make keys for\) every IAM user named vault-\*/,
     fix: /pulumi config set tfc-jit-aws:planUserPath \/tfc-jit-aws-runs\//,
+  },
+  {
+    name: "managed identity serving iam_user without a permissions boundary",
+    change: {
+      manageEngineIdentity: true,
+      planUserPath: "/tfc/",
+      applyUserPath: "/tfc/",
+      planPermissionsBoundaryArn: BOUNDARIES.planPermissionsBoundaryArn,
+    },
+    key: "applyPermissionsBoundaryArn",
+    problem: /is not set, but with manageEngineIdentity .* without a permissions boundary nothing caps/,
+    fix: /pulumi config set tfc-jit-aws:applyPermissionsBoundaryArn arn:aws:iam::<account>:policy\/<boundary>/,
   },
   {
     name: "default lease longer than the maximum",

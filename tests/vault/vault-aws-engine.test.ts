@@ -82,6 +82,43 @@ describe("VaultAwsEngine", () => {
     });
   });
 
+  it("never sends STS TTLs for session_token (the Terraform Vault provider refuses them)", async () => {
+    new VaultAwsEngine(
+      "eng",
+      vaultAwsEngineArgs(vaultSide({ applyCredentialType: "session_token", applyStsTtlSeconds: 1800 })),
+    );
+    await settled();
+    const apply = plain(recorder.one(ROLE, "eng-apply-role").inputs) as Record<string, unknown>;
+    assert.equal(apply.credentialType, "session_token");
+    assert.ok(!("defaultStsTtl" in apply) && !("maxStsTtl" in apply), JSON.stringify(apply));
+    assert.equal(apply.policyDocument, undefined);
+  });
+
+  it("sends STS TTLs for federation_token", async () => {
+    new VaultAwsEngine(
+      "eng",
+      vaultAwsEngineArgs(vaultSide({ applyCredentialType: "federation_token", applyStsTtlSeconds: 1800 })),
+    );
+    await settled();
+    const apply = plain(recorder.one(ROLE, "eng-apply-role").inputs) as Record<string, unknown>;
+    assert.equal(apply.defaultStsTtl, 1800);
+    assert.equal(apply.maxStsTtl, 1800);
+  });
+
+  it("gives the plan role the plan phase's permissions boundary from config (and apply its own)", async () => {
+    const planBoundary = "arn:aws:iam::123456789012:policy/tfc-plan-boundary";
+    const applyBoundary = "arn:aws:iam::123456789012:policy/tfc-apply-boundary";
+    new VaultAwsEngine(
+      "eng",
+      vaultAwsEngineArgs(
+        vaultSide({ planPermissionsBoundaryArn: planBoundary, applyPermissionsBoundaryArn: applyBoundary }),
+      ),
+    );
+    await settled();
+    assert.equal(recorder.one(ROLE, "eng-plan-role").inputs.permissionsBoundaryArn, planBoundary);
+    assert.equal(recorder.one(ROLE, "eng-apply-role").inputs.permissionsBoundaryArn, applyBoundary);
+  });
+
   it("writes one policy per phase whose text grants that phase's role only", async () => {
     new VaultAwsEngine("eng", vaultAwsEngineArgs(vaultSide({ awsMountPath: "aws-tfc" })));
     await settled();
