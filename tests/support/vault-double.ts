@@ -641,6 +641,7 @@ export class VaultDouble {
     if (roleName === "") throw new VaultError(400, "missing role");
     const role = auth.roles.get(roleName);
     if (!role) throw new VaultError(400, `role "${roleName}" could not be found`);
+    if (role.role_type === "oidc") throw new VaultError(400, "role with oidc role_type is not allowed");
     if (typeof body.jwt !== "string" || body.jwt === "") throw new VaultError(400, "missing token");
     let claims: Readonly<Record<string, unknown>>;
     try {
