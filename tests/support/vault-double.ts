@@ -588,7 +588,10 @@ export class VaultDouble {
       if (rest === "config/root") {
         if (write) {
           this.authorize(tokenId, namespace, path, writeCaps, body);
-          state.root = { ...state.root, ...(body as AwsRootConfig) };
+          // Vault stores the written fields as the whole new config: anything not sent, keys
+          // included, is cleared (builtin/logical/aws/path_config_root.go; newer versions merge,
+          // see docs/upstream-behaviour.md#vault-aws-secrets-engine).
+          state.root = { ...(body as AwsRootConfig) };
           return { status: 204 };
         }
         this.authorize(tokenId, namespace, path, readCaps, body);
