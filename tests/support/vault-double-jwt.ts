@@ -34,6 +34,10 @@ export interface JwtRole extends RoleBindings {
   readonly claim_mappings?: Readonly<Record<string, string>>;
   readonly token_policies?: readonly string[];
   readonly token_ttl?: number;
+  /** Longest a token may live, renewals included (seconds); unset = the system maximum. */
+  readonly token_max_ttl?: number;
+  /** Source addresses that may log in with this role and use its tokens (`token_bound_cidrs`). */
+  readonly token_bound_cidrs?: readonly string[];
   readonly token_type?: "service" | "batch" | "default-service" | "default-batch";
   readonly token_no_default_policy?: boolean;
   readonly clock_skew_leeway?: number;

@@ -33,6 +33,7 @@ import {
   parsePolicyHcl,
   type PolicyRule,
 } from "./vault-double-acl";
+import { addressAllowed } from "./vault-double-cidr";
 import { type JwtAuthConfig, type JwtRole, verifyJwt } from "./vault-double-jwt";
 
 export type { JwtAuthConfig, JwtRole } from "./vault-double-jwt";
@@ -46,8 +47,10 @@ export interface AwsRole {
   readonly role_arns?: readonly string[];
   readonly policy_document?: string;
   readonly policy_arns?: readonly string[];
-  /** Lease TTL of iam_user credentials in seconds (Vault: `config/lease`); default 3600. */
+  /** Lease TTL of iam_user credentials in seconds (Vault: `config/lease` `lease`); default 3600. */
   readonly default_ttl?: number;
+  /** Longest an iam_user lease may live, renewals included (`config/lease` `lease_max`). */
+  readonly max_ttl?: number;
   readonly default_sts_ttl?: number;
   readonly max_sts_ttl?: number;
 }
@@ -127,15 +130,27 @@ interface Token {
   readonly namespace: string;
   readonly policies: readonly string[];
   readonly type: "service" | "batch";
-  readonly expiresAt: number;
+  expiresAt: number;
   readonly meta: Record<string, string>;
   readonly root: boolean;
+  readonly issuedAt: number;
+  /** TTL a renewal without increment grants (the role's token_ttl), seconds. */
+  readonly ttlSeconds: number;
+  /** Latest possible expiry (issue time + max TTL). */
+  readonly maxExpiresAt: number;
+  readonly boundCidrs?: readonly string[];
 }
 
 interface Lease extends LeaseView {
   readonly renewable: boolean;
   readonly issuedAt: number;
+  expiresAt: number;
+  readonly ttlSeconds: number;
+  readonly maxExpiresAt: number;
 }
+
+/** Vault's default system max TTL (32 days), the cap when nothing sets a lower one. */
+const SYSTEM_MAX_TTL_SECONDS = 768 * 3600;
 
 interface NamespaceState {
   readonly policies: Map<string, PolicyRule[]>;
@@ -173,6 +188,14 @@ function text(value: unknown): string {
       : JSON.stringify(value);
 }
 
+/** A Vault duration parameter (TypeDurationSecond): seconds as a number, or `30`, `90s`, `5m`, `1h`. */
+function durationSeconds(value: unknown): number | undefined {
+  if (typeof value === "number") return value;
+  const m = /^(\d+)([smh]?)$/.exec(text(value));
+  if (!m) return undefined;
+  return Number(m[1]) * ({ "": 1, s: 1, m: 60, h: 3600 } as Record<string, number>)[m[2] ?? ""];
+}
+
 function ns(name: string | undefined): string {
   return (name ?? "").replace(/^\/+|\/+$/g, "");
 }
@@ -185,6 +208,11 @@ export class VaultDouble {
   failUserDeletion = false;
   /** Delay of an async (`sync: false`) revocation. */
   asyncRevokeDelayMs = 50;
+  /**
+   * The source address the double sees for every request (checked against `token_bound_cidrs`).
+   * The double listens on 127.0.0.1 only, so that is the default.
+   */
+  clientAddress = "127.0.0.1";
 
   private readonly aws: AwsDouble;
   private readonly legacySecurityToken: boolean;
@@ -210,6 +238,9 @@ export class VaultDouble {
       expiresAt: Number.POSITIVE_INFINITY,
       meta: {},
       root: true,
+      issuedAt: Date.now(),
+      ttlSeconds: 0,
+      maxExpiresAt: Number.POSITIVE_INFINITY,
     });
   }
 
@@ -499,6 +530,8 @@ export class VaultDouble {
     this.expire();
     const token = tokenId === undefined ? undefined : this.tokens.get(tokenId);
     if (!token) throw new VaultError(403, PERMISSION_DENIED);
+    // A token bound to CIDRs is refused from any other address (vault/request_handling.go).
+    if (!addressAllowed(this.clientAddress, token.boundCidrs)) throw new VaultError(403, PERMISSION_DENIED);
     if (token.root) return token;
     if (token.namespace !== namespace) throw new VaultError(403, PERMISSION_DENIED);
     const policies = token.policies.map((p) =>
@@ -526,6 +559,27 @@ export class VaultDouble {
     if (path === "auth/token/lookup-self" && method === "GET") {
       const token = this.authorize(tokenId, namespace, path, readCaps, body);
       return { status: 200, body: { data: this.tokenData(token) } };
+    }
+    if (path === "auth/token/renew-self" && write) {
+      const token = this.authorize(tokenId, namespace, path, ["update"], body);
+      if (token.type === "batch") throw new VaultError(400, "batch tokens cannot be renewed");
+      token.expiresAt = this.renewedExpiry(token, body.increment);
+      return { status: 200, body: { auth: this.authBody(token) } };
+    }
+    if ((path === "sys/leases/renew" || path.startsWith("sys/leases/renew/")) && write) {
+      // Like revoke: the body's lease_id first, the URL's only when the body has none.
+      this.authorize(tokenId, namespace, path, ["update"], body);
+      const leaseId = text(body.lease_id) || path.slice("sys/leases/renew/".length);
+      if (leaseId === "") throw new VaultError(400, "lease_id must be specified");
+      const lease = this.leases.get(leaseId);
+      if (!lease || lease.namespace !== namespace) throw new VaultError(400, "lease not found");
+      if (!lease.renewable) throw new VaultError(400, "lease is not renewable");
+      lease.expiresAt = this.renewedExpiry(lease, body.increment);
+      const ttl = Math.max(0, Math.round((lease.expiresAt - Date.now()) / 1000));
+      return {
+        status: 200,
+        body: { request_id: random(12), lease_id: leaseId, renewable: true, lease_duration: ttl },
+      };
     }
     if (path === "auth/token/revoke-self" && write) {
       const token = this.authorize(tokenId, namespace, path, ["update"], body);
@@ -646,6 +700,10 @@ export class VaultDouble {
     if (!role) throw new VaultError(400, `role "${roleName}" could not be found`);
     if (role.role_type === "oidc") throw new VaultError(400, "role with oidc role_type is not allowed");
     if (typeof body.jwt !== "string" || body.jwt === "") throw new VaultError(400, "missing token");
+    // vault-plugin-auth-jwt path_login.go: token_bound_cidrs are checked before the token.
+    if (!addressAllowed(this.clientAddress, role.token_bound_cidrs)) {
+      throw new VaultError(403, "permission denied");
+    }
     let claims: Readonly<Record<string, unknown>>;
     try {
       claims = await verifyJwt(body.jwt, auth.config, role);
@@ -659,25 +717,41 @@ export class VaultDouble {
     const policies = [...(role.token_policies ?? []), ...(role.token_no_default_policy ? [] : ["default"])];
     const type = role.token_type === "batch" || role.token_type === "default-batch" ? "batch" : "service";
     const ttl = role.token_ttl ?? 3600;
-    const token = this.mintToken(namespace, policies, type, ttl, meta);
+    const token = this.mintToken(namespace, policies, type, ttl, meta, {
+      ...(role.token_max_ttl ? { maxTtlSeconds: role.token_max_ttl } : {}),
+      ...(role.token_bound_cidrs ? { boundCidrs: role.token_bound_cidrs } : {}),
+    });
     return {
       status: 200,
       body: {
         request_id: random(12),
-        auth: {
-          client_token: token.id,
-          accessor: token.accessor,
-          policies,
-          token_policies: policies,
-          metadata: meta,
-          lease_duration: ttl,
-          renewable: type === "service",
-          entity_id: random(12),
-          token_type: type,
-          orphan: true,
-        },
+        auth: { ...this.authBody(token), entity_id: random(12), orphan: true },
       },
     };
+  }
+
+  /** The `auth` block Vault answers a login or a token renewal with. */
+  private authBody(token: Token): Record<string, unknown> {
+    return {
+      client_token: token.id,
+      accessor: token.accessor,
+      policies: token.policies,
+      token_policies: token.policies,
+      metadata: token.meta,
+      lease_duration: Math.max(0, Math.round((token.expiresAt - Date.now()) / 1000)),
+      renewable: token.type === "service",
+      token_type: token.type,
+    };
+  }
+
+  /**
+   * A renewal's new expiry, as Vault's CalculateTTL: the increment (or, without one, the
+   * backend's TTL) from now, capped at the max TTL counted from the issue time.
+   */
+  private renewedExpiry(entry: { ttlSeconds: number; maxExpiresAt: number }, increment: unknown): number {
+    const asked = durationSeconds(increment);
+    const ttl = asked !== undefined && asked > 0 ? asked : entry.ttlSeconds;
+    return Math.min(Date.now() + ttl * 1000, entry.maxExpiresAt);
   }
 
   private mintToken(
@@ -686,16 +760,23 @@ export class VaultDouble {
     type: "service" | "batch",
     ttlSeconds: number,
     meta: Record<string, string>,
+    options: { maxTtlSeconds?: number; boundCidrs?: readonly string[] } = {},
   ): Token {
+    const now = Date.now();
+    const maxExpiresAt = now + (options.maxTtlSeconds ?? SYSTEM_MAX_TTL_SECONDS) * 1000;
     const token: Token = {
       id: `${type === "batch" ? "hvb" : "hvs"}.${random(24)}`,
       accessor: random(24),
       namespace,
       policies,
       type,
-      expiresAt: Date.now() + ttlSeconds * 1000,
+      expiresAt: Math.min(now + ttlSeconds * 1000, maxExpiresAt),
       meta,
       root: false,
+      issuedAt: now,
+      ttlSeconds,
+      maxExpiresAt,
+      ...(options.boundCidrs ? { boundCidrs: options.boundCidrs } : {}),
     };
     this.tokens.set(token.id, token);
     this.issued.add(token.id);
@@ -812,6 +893,9 @@ export class VaultDouble {
       credentialType: type,
       issuedAt: Date.now(),
       expiresAt: Date.now() + ttl * 1000,
+      ttlSeconds: ttl,
+      maxExpiresAt:
+        Date.now() + (type === "iam_user" ? (role.max_ttl ?? SYSTEM_MAX_TTL_SECONDS) : ttl) * 1000,
       tokenAccessor: token.accessor,
       userName: iamUser,
       accessKeyId,
