@@ -15,7 +15,7 @@ function roleArgs(p: PhaseSettings): VaultAwsEngineRoleArgs {
   // The Terraform Vault provider behind @pulumi/vault refuses default_sts_ttl/max_sts_ttl unless
   // the type is assumed_role or federation_token (vault/resource_aws_secret_backend_role.go), so
   // a session_token role never gets them: its credentials then live as long as the request's
-  // `ttl` or, without one, the default of Vault/AWS (docs/upstream-behaviour.md#vault-aws-secrets-engine).
+  // `ttl` or, without one, Vault's default of 3600 s (docs/upstream-behaviour.md#vault-aws-secrets-engine).
   const sts =
     (p.credentialType === "assumed_role" || p.credentialType === "federation_token") &&
     p.stsTtlSeconds !== undefined;

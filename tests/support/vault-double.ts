@@ -836,9 +836,8 @@ export class VaultDouble {
     const role = state.roles.get(roleName);
     if (!role) throw new VaultError(400, `Role "${roleName}" not found`);
     const type = role.credential_type;
-    if (kind === "sts" && type === "iam_user") {
-      throw new VaultError(400, `Can't generate STS credentials for credential_type "iam_user"`);
-    }
+    // Vault serves every type on both creds/ and sts/ (builtin/logical/aws/path_user.go
+    // pathCredsRead; only roles migrated from legacy data refuse the other path).
     const leaseId = `${mount}/${kind}/${roleName}/${random(24)}`;
     const userName =
       `vault-${token.meta.role ?? "token"}-${roleName}-${Math.floor(Date.now() / 1000)}-${random(12)}`.slice(
@@ -857,8 +856,10 @@ export class VaultDouble {
       iamUser = userName;
       data = { access_key: key.accessKeyId, secret_key: key.secretAccessKey, session_token: null };
     } else {
-      const requested = body.ttl === undefined ? undefined : Number.parseInt(text(body.ttl), 10);
-      ttl = Math.min(requested ?? role.default_sts_ttl ?? 3600, role.max_sts_ttl ?? 43200);
+      // path_user.go: the request's ttl, else the role's default_sts_ttl, else the ttl field's
+      // default of 3600 s; capped at max_sts_ttl (else the system max).
+      const requested = body.ttl === undefined ? undefined : durationSeconds(body.ttl);
+      ttl = Math.min(requested ?? role.default_sts_ttl ?? 3600, role.max_sts_ttl ?? SYSTEM_MAX_TTL_SECONDS);
       let arn: string;
       if (type === "assumed_role") {
         const arns = role.role_arns ?? [];

@@ -113,6 +113,21 @@ describe("Vault double: lifetimes, renewals and bound CIDRs", function () {
     assert.deepEqual(res.body.errors, ["lease is not renewable"]);
   });
 
+  it("a session_token role without STS TTLs gives 3600 s; the request's ttl shortens it", async () => {
+    vault.addAwsRole("aws", "plan", { credential_type: "session_token" });
+    const token = await login();
+    assert.equal((await call("GET", "aws/sts/plan", token)).body.lease_duration, 3600);
+    assert.equal((await call("GET", "aws/sts/plan?ttl=15m", token)).body.lease_duration, 900);
+  });
+
+  it("serves iam_user credentials on sts/ too, as Vault does (the policy decides)", async () => {
+    const token = await login();
+    const res = await call("GET", "aws/sts/plan", token);
+    assert.equal(res.status, 200);
+    assert.match(res.body.lease_id as string, /^aws\/sts\/plan\//);
+    assert.equal(res.body.renewable, true);
+  });
+
   it("renew-self extends the token by its TTL, never past token_max_ttl", async () => {
     const token = await login();
     const once = await call("PUT", "auth/token/renew-self", token, { increment: "100s" });
