@@ -82,8 +82,8 @@ export class TfcJwtTrust extends pulumi.ComponentResource {
         description: "tfc-jit-aws: HCP Terraform workload identity tokens",
         oidcDiscoveryUrl: issuer,
         boundIssuer: issuer,
-        // HCP Terraform signs with RS256 only (FACTS.md). Unset, Vault accepts every algorithm it
-        // knows for JWT roles; pinning it refuses any token signed another way.
+        // HCP Terraform signs with RS256. Unset, Vault accepts every algorithm it knows; pinned, it
+        // refuses a token signed another way (docs/upstream-behaviour.md#vault-jwt-auth).
         jwtSupportedAlgs: ["RS256"],
         oidcDiscoveryCaPem: args.discoveryCaPem,
       },

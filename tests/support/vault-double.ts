@@ -1,15 +1,18 @@
 /**
  * A Vault double: the slice of Vault's HTTP API this project talks to, with Vault's status codes
- * and `{"errors": [...]}` bodies (FACTS.md "Vault ..."), listening on 127.0.0.1 (TLS with the
- * test CA when one is given).
+ * and `{"errors": [...]}` bodies (docs/upstream-behaviour.md, the Vault sections), listening on
+ * 127.0.0.1 (TLS with the test CA when one is given).
  *
  * - JWT auth: `auth/<mount>/login` checks RS256 signatures against the issuer's JWKS,
  *   `bound_issuer`, leeways and the role bindings (the shared bound-claims evaluator).
  * - Tokens: service (revocable) and batch tokens with policies; every request goes through the ACL
- *   (vault-double-acl.ts), so a policy that lacks a path gets `403 permission denied`.
+ *   (vault-double-acl.ts: paths and parameter constraints, as vault/acl.go), so a policy that
+ *   lacks a path or refuses a parameter gets `403 permission denied`. `token_max_ttl`,
+ *   `auth/token/renew-self`, and `token_bound_cidrs` against `clientAddress` (settable).
  * - AWS secrets engine: `config/root`, `config/rotate-root`, `roles/<r>`, `creds/<r>`, `sts/<r>`;
  *   iam_user creds create a user and key in the AWS double, revocation deletes them.
- * - Leases with TTLs, `sys/leases/revoke` (sync and async), `sys/leases/lookup`,
+ * - Leases with TTLs that expire, `sys/leases/revoke` (sync and async; the body's `lease_id`
+ *   before the URL's, as Vault), `sys/leases/renew` (capped at the max TTL), `sys/leases/lookup`,
  *   `auth/token/revoke-self` (revokes the token's leases right after answering, like Vault's
  *   lazy revocation: await `settled()` to observe the end state).
  * - Namespaces: `X-Vault-Namespace` selects a separate set of mounts, policies and tokens.
