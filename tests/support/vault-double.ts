@@ -226,6 +226,7 @@ export class VaultDouble {
   private readonly pending = new Set<Promise<void>>();
   private readonly issued = new Set<string>();
   private server: http.Server | undefined;
+  private expiryTimer: NodeJS.Timeout | undefined;
   private base = "";
   private caPem: string | undefined;
 
@@ -271,6 +272,8 @@ export class VaultDouble {
   }
 
   async stop(): Promise<void> {
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    this.expiryTimer = undefined;
     await this.settled();
     const server = this.server;
     this.server = undefined;
@@ -567,6 +570,7 @@ export class VaultDouble {
       const token = this.authorize(tokenId, namespace, path, ["update"], body);
       if (token.type === "batch") throw new VaultError(400, "batch tokens cannot be renewed");
       token.expiresAt = this.renewedExpiry(token, body.increment);
+      this.scheduleExpiry();
       return { status: 200, body: { auth: this.authBody(token) } };
     }
     if ((path === "sys/leases/renew" || path.startsWith("sys/leases/renew/")) && write) {
@@ -578,6 +582,7 @@ export class VaultDouble {
       if (!lease || lease.namespace !== namespace) throw new VaultError(400, "lease not found");
       if (!lease.renewable) throw new VaultError(400, "lease is not renewable");
       lease.expiresAt = this.renewedExpiry(lease, body.increment);
+      this.scheduleExpiry();
       const ttl = Math.max(0, Math.round((lease.expiresAt - Date.now()) / 1000));
       return {
         status: 200,
@@ -782,6 +787,7 @@ export class VaultDouble {
       ...(options.boundCidrs ? { boundCidrs: options.boundCidrs } : {}),
     };
     this.tokens.set(token.id, token);
+    this.scheduleExpiry();
     this.issued.add(token.id);
     return token;
   }
@@ -906,6 +912,7 @@ export class VaultDouble {
       renewable: type === "iam_user",
     };
     this.leases.set(leaseId, lease);
+    this.scheduleExpiry();
     for (const v of Object.values(data))
       if (typeof v === "string" && !v.startsWith("arn:")) this.issued.add(v);
     return {
@@ -963,6 +970,29 @@ export class VaultDouble {
   }
 
   /** Vault's expiry manager: expired tokens and leases are revoked. */
+  /**
+   * Vault's expiration manager revokes at expiry on its own, not when someone next asks: one timer
+   * for the earliest expiry (unref'd, so it never keeps a test process alive).
+   */
+  private scheduleExpiry(): void {
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    this.expiryTimer = undefined;
+    const next = Math.min(
+      ...[...this.tokens.values()].map((t) => t.expiresAt),
+      ...[...this.leases.values()].map((l) => l.expiresAt),
+    );
+    if (!Number.isFinite(next) || !this.server) return;
+    this.expiryTimer = setTimeout(
+      () => {
+        this.expiryTimer = undefined;
+        this.expire();
+        this.scheduleExpiry();
+      },
+      Math.max(0, next - Date.now()) + 5,
+    );
+    this.expiryTimer.unref();
+  }
+
   private expire(): void {
     const now = Date.now();
     for (const token of [...this.tokens.values()]) {
