@@ -1,9 +1,10 @@
 /**
  * The IAM policy of the AWS identity the Vault AWS secrets engine itself uses, when Pulumi
  * manages that identity: only the IAM/STS actions the engine needs for the credential types in
- * use, on the names Vault generates (`vault-*`, Vault's default username template), with a
- * permissions-boundary condition on user creation when a boundary is set, and managed policies
- * and groups limited to the role's own.
+ * use, on the names Vault generates (`vault-*`, Vault's default username template). For
+ * `iam_user` a permissions boundary is required: CreateUser, PutUserPolicy and AttachUserPolicy
+ * are allowed only with the `iam:PermissionsBoundary` condition on it; managed policies and groups
+ * are limited to the role's own.
  *
  * The engine's own user is denied every IAM action: `vault-*` under a role's user path could
  * otherwise match it (Pulumi names it `<component>-identity-user-...`, and a component named
@@ -54,7 +55,6 @@ const IAM_USER_ACTIONS = [
   "iam:ListAttachedUserPolicies",
   "iam:ListGroupsForUser",
   "iam:ListUserPolicies",
-  "iam:PutUserPolicy",
 ];
 
 function iamUserStatements(
@@ -64,28 +64,44 @@ function iamUserStatements(
   accountId: string,
 ): Statement[] {
   const users = `arn:${partition}:iam::${accountId}:user${role.userPath}vault-*`;
-  const create = ["iam:CreateUser", ...(role.tagsUsers ? ["iam:TagUser"] : [])];
-  const statements: Statement[] = [];
-  if (role.permissionsBoundaryArn) {
-    // AWS evaluates iam:PermissionsBoundary on CreateUser: a user without this boundary
-    // cannot be created, so a compromised engine cannot mint an unbounded user.
-    statements.push({
+  if (!role.permissionsBoundaryArn) {
+    // A compromised engine (or Vault) must not be able to mint an unbounded user: the boundary is
+    // what caps every user it creates, whatever policy it then puts on it.
+    throw new Error(
+      "a Pulumi-managed engine identity serving iam_user needs a permissions boundary for the generated users",
+    );
+  }
+  // AWS evaluates iam:PermissionsBoundary on the user the request targets: CreateUser must set
+  // this boundary, and policies can be put on or attached to a user only while it carries it.
+  const bounded = { StringEquals: { "iam:PermissionsBoundary": role.permissionsBoundaryArn } };
+  const statements: Statement[] = [
+    {
       Sid: `CreateBoundedUsers${i}`,
       Effect: "Allow",
-      Action: [...create, "iam:PutUserPermissionsBoundary"],
+      Action: [
+        "iam:CreateUser",
+        ...(role.tagsUsers ? ["iam:TagUser"] : []),
+        "iam:PutUserPermissionsBoundary",
+        "iam:PutUserPolicy",
+      ],
       Resource: [users],
-      Condition: { StringEquals: { "iam:PermissionsBoundary": role.permissionsBoundaryArn } },
-    });
-  } else {
-    statements.push({ Sid: `CreateUsers${i}`, Effect: "Allow", Action: create, Resource: [users] });
-  }
-  statements.push({ Sid: `ManageUsers${i}`, Effect: "Allow", Action: IAM_USER_ACTIONS, Resource: [users] });
+      Condition: bounded,
+    },
+    { Sid: `ManageUsers${i}`, Effect: "Allow", Action: IAM_USER_ACTIONS, Resource: [users] },
+  ];
   if (role.policyArns.length > 0) {
-    // Only the role's own managed policies: never, say, AdministratorAccess on a generated user.
+    // Only the role's own managed policies (never, say, AdministratorAccess), on bounded users.
     statements.push({
       Sid: `AttachRolePolicies${i}`,
       Effect: "Allow",
-      Action: ["iam:AttachUserPolicy", "iam:DetachUserPolicy"],
+      Action: ["iam:AttachUserPolicy"],
+      Resource: [users],
+      Condition: { ...bounded, ArnEquals: { "iam:PolicyARN": [...role.policyArns] } },
+    });
+    statements.push({
+      Sid: `DetachRolePolicies${i}`,
+      Effect: "Allow",
+      Action: ["iam:DetachUserPolicy"],
       Resource: [users],
       Condition: { ArnEquals: { "iam:PolicyARN": [...role.policyArns] } },
     });

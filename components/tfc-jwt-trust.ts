@@ -82,8 +82,8 @@ export class TfcJwtTrust extends pulumi.ComponentResource {
         description: "tfc-jit-aws: HCP Terraform workload identity tokens",
         oidcDiscoveryUrl: issuer,
         boundIssuer: issuer,
-        // HCP Terraform signs with RS256 only (FACTS.md). Unset, Vault accepts every algorithm it
-        // knows for JWT roles; pinning it refuses any token signed another way.
+        // HCP Terraform signs with RS256. Unset, Vault accepts every algorithm it knows; pinned, it
+        // refuses a token signed another way (docs/upstream-behaviour.md#vault-jwt-auth).
         jwtSupportedAlgs: ["RS256"],
         oidcDiscoveryCaPem: args.discoveryCaPem,
       },
@@ -120,7 +120,10 @@ export class TfcJwtTrust extends pulumi.ComponentResource {
           tokenPolicies: [args.policyNames[phase]],
           // Service tokens can be revoked (with their leases); batch tokens cannot.
           tokenType: "service",
-          tokenNoDefaultPolicy: false,
+          // Without Vault's `default` policy the token holds only the phase policy, which grants
+          // exactly the hooks' calls (vault-policy.ts); `default` would add an unscoped
+          // `sys/leases/lookup`, `renew-self`, `sys/leases/renew` and more.
+          tokenNoDefaultPolicy: true,
           tokenTtl: args.tokenTtlSeconds[phase],
           tokenMaxTtl: args.tokenTtlSeconds[phase],
         },

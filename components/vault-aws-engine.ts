@@ -58,7 +58,9 @@ export interface VaultAwsEngineArgs {
   readonly apply: VaultAwsEngineRoleArgs;
   /**
    * Rotate the root key once after configuring it, so only Vault knows it. A plain boolean: it
-   * decides whether a resource exists. Needs root keys; refused with a managed identity.
+   * decides which resources exist (a plain mount plus RotateRoot, the only writer of
+   * `config/root`). Needs root keys; refused with a managed identity. Region and endpoints cannot
+   * change afterwards without a fresh key.
    */
   readonly rotateRootKey?: boolean;
   /**
@@ -117,36 +119,55 @@ export class VaultAwsEngine extends pulumi.ComponentResource {
     const accessKey = identity?.accessKeyId ?? args.accessKey;
     const secretKey = identity?.secretAccessKey ?? args.secretKey;
 
-    const backend = new vault.aws.SecretBackend(
-      `${name}-backend`,
-      {
-        path: args.mountPath ?? "aws",
-        description: "tfc-jit-aws: just-in-time AWS credentials for HCP Terraform runs",
-        region: args.region ?? "us-east-1",
-        iamEndpoint: args.iamEndpoint,
-        stsEndpoint: args.stsEndpoint,
-        // Secret whatever the caller passed, so the keys are encrypted in state and masked in logs.
-        accessKey: accessKey === undefined ? undefined : pulumi.secret(accessKey),
-        secretKey: secretKey === undefined ? undefined : pulumi.secret(secretKey),
-        defaultLeaseTtlSeconds: args.defaultLeaseTtlSeconds,
-        maxLeaseTtlSeconds: args.maxLeaseTtlSeconds,
-      },
-      {
-        parent: this,
-        // After rotate-root Vault holds a key Pulumi never saw; refresh reads its id back. Without
-        // this, the next update would write the old, deleted key over it.
-        ...(args.rotateRootKey ? { ignoreChanges: ["accessKey", "secretKey"] } : {}),
-      },
-    );
-    // The provider echoes the path it mounted; `aws` is Vault's own default when none was sent.
-    this.mountPath = backend.path.apply((p) => p ?? "aws");
-
+    const description = "tfc-jit-aws: just-in-time AWS credentials for HCP Terraform runs";
     if (args.rotateRootKey) {
+      // With rotation, `config/root` has exactly one writer: RotateRoot, which writes the key once
+      // and rotates it. The mount is a plain mount, because the provider's aws.SecretBackend
+      // rewrites config/root (with the deleted key) whenever region or an endpoint changes.
+      const mount = new vault.Mount(
+        `${name}-mount`,
+        {
+          path: args.mountPath ?? "aws",
+          type: "aws",
+          description,
+          defaultLeaseTtlSeconds: args.defaultLeaseTtlSeconds,
+          maxLeaseTtlSeconds: args.maxLeaseTtlSeconds,
+        },
+        { parent: this },
+      );
+      this.mountPath = mount.path;
       new RotateRoot(
         `${name}-rotate-root`,
-        { mountPath: this.mountPath },
-        { parent: this, dependsOn: [backend] },
+        {
+          mountPath: this.mountPath,
+          // checkEngineArgs guarantees both keys with rotateRootKey.
+          accessKey: accessKey!,
+          secretKey: secretKey!,
+          region: args.region ?? "us-east-1",
+          ...(args.iamEndpoint !== undefined ? { iamEndpoint: args.iamEndpoint } : {}),
+          ...(args.stsEndpoint !== undefined ? { stsEndpoint: args.stsEndpoint } : {}),
+        },
+        { parent: this, dependsOn: [mount] },
       );
+    } else {
+      const backend = new vault.aws.SecretBackend(
+        `${name}-backend`,
+        {
+          path: args.mountPath ?? "aws",
+          description,
+          region: args.region ?? "us-east-1",
+          iamEndpoint: args.iamEndpoint,
+          stsEndpoint: args.stsEndpoint,
+          // Secret whatever the caller passed, so the keys are encrypted in state and masked in logs.
+          accessKey: accessKey === undefined ? undefined : pulumi.secret(accessKey),
+          secretKey: secretKey === undefined ? undefined : pulumi.secret(secretKey),
+          defaultLeaseTtlSeconds: args.defaultLeaseTtlSeconds,
+          maxLeaseTtlSeconds: args.maxLeaseTtlSeconds,
+        },
+        { parent: this },
+      );
+      // The provider echoes the path it mounted; `aws` is Vault's own default when none was sent.
+      this.mountPath = backend.path.apply((p) => p ?? "aws");
     }
 
     const prefix = args.roleNamePrefix ?? "tfc";

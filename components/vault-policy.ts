@@ -1,9 +1,16 @@
 /**
- * Renders the Vault policy one run phase's token gets: read on that phase's credential
- * endpoint(s) of the AWS secrets engine, and update on the lease-revocation path scoped to the
- * leases that endpoint issues, so a hook can revoke its own lease synchronously
- * (`PUT sys/leases/revoke/<lease_id>`, lease id in the path) and nobody else's.
- * Nothing else: `revoke-self` and `sys/leases/lookup` come from Vault's built-in `default` policy.
+ * Renders the Vault policy one run phase's token gets. The JWT roles set
+ * `token_no_default_policy`, so this is everything the token may do, and it is exactly what the
+ * hooks call:
+ * - read that phase's credential endpoint(s) of the AWS secrets engine;
+ * - `PUT sys/leases/revoke/<lease id>` under that role's lease prefix, with `lease_id` denied as
+ *   a parameter: Vault's handler takes a body `lease_id` before the URL's, and the ACL only sees
+ *   the URL, so without the denial the grant would revoke any lease in the namespace;
+ * - `PUT sys/leases/lookup` with `lease_id` allowed only under that role's lease prefix;
+ * - `auth/token/revoke-self` and `auth/token/lookup-self`.
+ * What remains: a lease prefix covers every lease of the role, so a phase token can revoke or look
+ * up the leases of other runs of the same workspace phase (see docs/vault-side.md, "What a run
+ * token can do"). See docs/upstream-behaviour.md#vault-tokens-and-leases.
  */
 import { type CredentialType, credentialEndpoints } from "./aws-credential-types";
 
@@ -11,6 +18,10 @@ import { type CredentialType, credentialEndpoints } from "./aws-credential-types
 export interface PolicyGrant {
   readonly path: string;
   readonly capabilities: readonly ("read" | "update")[];
+  /** `allowed_parameters`: parameter -> allowed values (`*` globs at the end); `[]` = any value. */
+  readonly allowedParameters?: Readonly<Record<string, readonly string[]>>;
+  /** `denied_parameters`: parameter -> denied values; `[]` = the parameter may not be sent at all. */
+  readonly deniedParameters?: Readonly<Record<string, readonly string[]>>;
 }
 
 // Mount and role names reach this module already validated; this guard keeps a bad caller from
@@ -30,15 +41,35 @@ export function phaseGrants(mountPath: string, roleName: string, type: Credentia
   assertSafe("mount path", mountPath);
   assertSafe("role name", roleName);
   const endpoints = credentialEndpoints(type);
+  // Lease ids are `<mount>/<endpoint>/<role>/<random>`: the trailing `/` stops a role named
+  // `plan` from matching the leases of a role named `plan-admin`.
+  const leasePrefixes = endpoints.map((e) => `${mountPath}/${e}/${roleName}/`);
   return [
     ...endpoints.map((e) => ({ path: `${mountPath}/${e}/${roleName}`, capabilities: ["read"] as const })),
-    // Lease ids are `<mount>/<endpoint>/<role>/<random>`: the trailing `/*` stops a role named
-    // `plan` from matching the leases of a role named `plan-admin`.
-    ...endpoints.map((e) => ({
-      path: `sys/leases/revoke/${mountPath}/${e}/${roleName}/*`,
+    ...leasePrefixes.map((prefix) => ({
+      path: `sys/leases/revoke/${prefix}*`,
       capabilities: ["update"] as const,
+      deniedParameters: { lease_id: [] },
     })),
+    {
+      path: "sys/leases/lookup",
+      capabilities: ["update"] as const,
+      allowedParameters: { lease_id: leasePrefixes.map((prefix) => `${prefix}*`) },
+    },
+    { path: "auth/token/revoke-self", capabilities: ["update"] as const },
+    { path: "auth/token/lookup-self", capabilities: ["read"] as const },
   ];
+}
+
+function hclParameters(
+  field: string,
+  params: Readonly<Record<string, readonly string[]>> | undefined,
+): string[] {
+  if (params === undefined) return [];
+  const entries = Object.entries(params).map(
+    ([name, values]) => `    "${name}" = [${values.map((v) => `"${v}"`).join(", ")}]`,
+  );
+  return [`  ${field} = {`, ...entries, "  }"];
 }
 
 /** The policy text (HCL) for a phase. */
@@ -52,8 +83,14 @@ export function renderPhasePolicy(
     `# tfc-jit-aws: ${phase} phase, AWS secrets engine role "${roleName}" (${type}) on mount "${mountPath}".`,
     "# Managed by Pulumi; edits in Vault are overwritten.",
   ];
-  const stanzas = phaseGrants(mountPath, roleName, type).map(
-    (g) => `path "${g.path}" {\n  capabilities = [${g.capabilities.map((c) => `"${c}"`).join(", ")}]\n}`,
+  const stanzas = phaseGrants(mountPath, roleName, type).map((g) =>
+    [
+      `path "${g.path}" {`,
+      `  capabilities = [${g.capabilities.map((c) => `"${c}"`).join(", ")}]`,
+      ...hclParameters("allowed_parameters", g.allowedParameters),
+      ...hclParameters("denied_parameters", g.deniedParameters),
+      "}",
+    ].join("\n"),
   );
   return `${[...header, ...stanzas].join("\n")}\n`;
 }

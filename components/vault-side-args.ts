@@ -10,10 +10,15 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { PhaseSettings, VaultSide } from "../config/vault";
 import type { VaultAwsEngineArgs, VaultAwsEngineRoleArgs } from "./vault-aws-engine";
 import type { TfcJwtTrustArgs } from "./tfc-jwt-trust";
-import { isStsType } from "./aws-credential-types";
 
 function roleArgs(p: PhaseSettings): VaultAwsEngineRoleArgs {
-  const sts = isStsType(p.credentialType) && p.stsTtlSeconds !== undefined;
+  // The Terraform Vault provider behind @pulumi/vault refuses default_sts_ttl/max_sts_ttl unless
+  // the type is assumed_role or federation_token (vault/resource_aws_secret_backend_role.go), so
+  // a session_token role never gets them: its credentials then live as long as the request's
+  // `ttl` or, without one, Vault's default of 3600 s (docs/upstream-behaviour.md#vault-aws-secrets-engine).
+  const sts =
+    (p.credentialType === "assumed_role" || p.credentialType === "federation_token") &&
+    p.stsTtlSeconds !== undefined;
   return {
     credentialType: p.credentialType,
     ...(p.policyDocument !== undefined ? { policyDocument: p.policyDocument } : {}),
@@ -22,9 +27,7 @@ function roleArgs(p: PhaseSettings): VaultAwsEngineRoleArgs {
     ...(p.iamGroups.length > 0 ? { iamGroups: p.iamGroups } : {}),
     ...(p.userPath !== undefined ? { userPath: p.userPath } : {}),
     ...(p.permissionsBoundaryArn !== undefined ? { permissionsBoundaryArn: p.permissionsBoundaryArn } : {}),
-    // One fixed lifetime: the hooks never ask for another. Also sent for session_token: if a
-    // Vault version refuses default_sts_ttl for it (UNCONFIRMED which versions accept it), the role
-    // write fails loudly, which beats silently getting AWS's 12-hour GetSessionToken default.
+    // One fixed lifetime: the hooks never ask for another.
     ...(sts ? { defaultStsTtlSeconds: p.stsTtlSeconds, maxStsTtlSeconds: p.stsTtlSeconds } : {}),
   };
 }

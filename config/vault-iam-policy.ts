@@ -1,10 +1,14 @@
 /**
  * Checks for the IAM policy documents the Vault AWS roles attach to generated credentials:
  * structurally valid identity-policy JSON, and (for the plan phase) whether any Allow grants
- * something that looks like a write. Pure; each function returns problems as sentences.
+ * something that looks like a write or returns secrets. Pure; each function returns problems as
+ * sentences. The read-verb rule and the list of secret-returning actions are the policy pack's
+ * (policy/lib/iam-document.ts), so the program and the pack judge a plan policy alike.
  */
+import { isReadOnlyAction, secretsAllowedBy, unconditionalDenies } from "../policy/lib/iam-document";
 
-const READ_VERBS = ["Describe", "Get", "List", "BatchGet", "Head", "View", "Search", "Lookup"];
+export { isReadOnlyAction };
+
 // IAM matches service prefixes and action names case-insensitively.
 const ACTION = /^(\*|[A-Za-z0-9-]+:[A-Za-z0-9*?]+)$/;
 
@@ -78,17 +82,9 @@ export function parseIamPolicy(text: string): { json: string } | { problem: stri
   return { json: JSON.stringify(doc) };
 }
 
-/** Whether an action name can only read: `ec2:Describe*`, `s3:GetObject`, `iam:List*`... */
-export function isReadOnlyAction(action: string): boolean {
-  const verb = action.split(":")[1];
-  if (verb === undefined) return false;
-  const lower = verb.toLowerCase();
-  return READ_VERBS.some((v) => lower.startsWith(v.toLowerCase()));
-}
-
 /**
- * The Allow grants in a (valid) policy that look like writes: any action not starting with a
- * read verb, any wildcard service (`*`, `s3:*`) and any `NotAction` (it allows everything else).
+ * The Allow grants in a (valid) policy that look like writes: any action without a read verb, any
+ * wildcard service (`*`, `s3:*`) and any `NotAction` (it allows everything else).
  */
 export function writeLookingGrants(json: string): string[] {
   const found: string[] = [];
@@ -101,4 +97,22 @@ export function writeLookingGrants(json: string): string[] {
     for (const a of strings(s.Action) ?? []) if (!isReadOnlyAction(a)) found.push(a);
   }
   return found;
+}
+
+/**
+ * The read actions a (valid) policy allows that return secrets or credentials (the pack's list,
+ * policy/lib/iam-document.ts), unless the same policy denies them on every resource. A wildcard
+ * such as `ec2:Describe*` counts when it covers one (`ec2:DescribeInstanceAttribute`: user data).
+ */
+export function secretReadingGrants(json: string): string[] {
+  const doc: unknown = JSON.parse(json);
+  const denied = unconditionalDenies(doc);
+  const found = new Set<string>();
+  for (const s of statementsOf(doc) ?? []) {
+    if (s.Effect !== "Allow" || s.NotAction !== undefined) continue;
+    for (const a of strings(s.Action) ?? []) {
+      if (isReadOnlyAction(a)) for (const secret of secretsAllowedBy(a, denied)) found.add(secret);
+    }
+  }
+  return [...found];
 }

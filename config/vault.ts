@@ -12,7 +12,7 @@ import {
   PHASES,
   isStsType,
 } from "../components/aws-credential-types";
-import { parseIamPolicy, writeLookingGrants } from "./vault-iam-policy";
+import { parseIamPolicy, secretReadingGrants, writeLookingGrants } from "./vault-iam-policy";
 import { certificatePemProblem } from "./vault-pem";
 import {
   audienceProblem,
@@ -73,7 +73,12 @@ export interface VaultSide {
   readonly phases: Readonly<Record<Phase, PhaseSettings>>;
 }
 
-/** Read-only by default: describe, get and list style actions, and who-am-I. */
+/**
+ * Read-only by default: describe, get and list style actions, and who-am-I; minus what those
+ * wildcards would let a plan read that holds secrets (instance user data, launch template data).
+ * Terraform refreshes an `aws_instance`'s user data with ec2:DescribeInstanceAttribute, so a
+ * workspace that manages instances needs its own plan policy (docs/vault-side.md).
+ */
 export const DEFAULT_PLAN_POLICY = {
   Version: "2012-10-17",
   Statement: [
@@ -89,6 +94,12 @@ export const DEFAULT_PLAN_POLICY = {
         "s3:ListBucket",
         "sts:GetCallerIdentity",
       ],
+      Resource: "*",
+    },
+    {
+      Sid: "NoSecrets",
+      Effect: "Deny",
+      Action: ["ec2:DescribeInstanceAttribute", "ec2:DescribeLaunchTemplateVersions"],
       Resource: "*",
     },
   ],
@@ -207,6 +218,14 @@ function readPhase(
           k("PolicyDocument"),
           `allows write-looking actions in the plan phase (${writes.join(", ")}); plan credentials should only read`,
           `limit ${r.fullKey(k("PolicyDocument"))} to Describe*/Get*/List* actions, or, deliberately, pulumi config set ${r.fullKey("allowPlanWrites")} true`,
+        );
+      }
+      const secrets = phase === "plan" && !allowPlanWrites ? secretReadingGrants(parsed.json) : [];
+      if (secrets.length > 0) {
+        r.fail(
+          k("PolicyDocument"),
+          `allows actions that return secrets or credentials in the plan phase (${secrets.join(", ")}); plan runs code from any branch`,
+          `remove them from ${r.fullKey(k("PolicyDocument"))}, or add a statement {"Effect":"Deny","Action":[${secrets.map((a) => `"${a}"`).join(",")}],"Resource":"*"}, or, deliberately, pulumi config set ${r.fullKey("allowPlanWrites")} true`,
         );
       }
     }
@@ -430,6 +449,15 @@ export function readVaultSide(r: ConfigReader): VaultSide {
           `${p}UserPath`,
           `is /, but with manageEngineIdentity the engine may change (and make keys for) every IAM user named vault-* under it, including users that are not run credentials`,
           `pulumi config set ${r.fullKey(`${p}UserPath`)} /tfc-jit-aws-runs/ (a path only Vault's generated users use)`,
+        );
+      }
+      if (type === "iam_user" && phases[p].permissionsBoundaryArn === undefined) {
+        // The engine identity may create users and put policies on them; only a boundary it
+        // cannot change caps what those users (or a compromised Vault) can do.
+        r.fail(
+          `${p}PermissionsBoundaryArn`,
+          "is not set, but with manageEngineIdentity the engine's own IAM user creates the iam_user credentials, and without a permissions boundary nothing caps what it can give them",
+          `pulumi config set ${r.fullKey(`${p}PermissionsBoundaryArn`)} arn:aws:iam::<account>:policy/<boundary> (a managed policy that caps run credentials), or pulumi config set ${r.fullKey("manageEngineIdentity")} false`,
         );
       }
       if (type === "federation_token" || type === "session_token") {

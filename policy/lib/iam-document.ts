@@ -7,8 +7,85 @@
  */
 import { jsonObject, texts } from "./values";
 
-/** Action verbs that can only read (`ec2:Describe*`, `s3:GetObject`, `iam:List*`...). */
+/** Action verbs that do not change anything (`ec2:Describe*`, `s3:GetObject`, `iam:List*`...). */
 const READ_VERBS = ["Describe", "Get", "List", "BatchGet", "Head", "View", "Search", "Lookup"];
+
+/**
+ * Actions with a read verb that hand out secrets or credentials, or data that commonly holds
+ * them, so a plan (run code from any branch) must not get them. Each is named by the AWS service
+ * authorization reference / API reference of its service:
+ * - new credentials: sts:GetFederationToken, sts:GetSessionToken, redshift:GetClusterCredentials,
+ *   redshift:GetClusterCredentialsWithIAM, redshift-serverless:GetCredentials,
+ *   ecr:GetAuthorizationToken, codeartifact:GetAuthorizationToken, sso:GetRoleCredentials,
+ *   lightsail:GetInstanceAccessDetails, gamelift:GetInstanceAccess;
+ * - stored secrets: secretsmanager:GetSecretValue, secretsmanager:BatchGetSecretValue,
+ *   ssm:GetParameter(s), ssm:GetParametersByPath, ssm:GetParameterHistory (SecureString values);
+ * - passwords and instance secrets: ec2:GetPasswordData, ec2:GetConsoleOutput,
+ *   ec2:GetConsoleScreenshot; user data: ec2:DescribeInstanceAttribute,
+ *   ec2:DescribeLaunchTemplateVersions, ec2:GetLaunchTemplateData;
+ * - function code and environment: lambda:GetFunction, lambda:GetFunctionConfiguration;
+ * - data: s3:GetObject, s3:GetObjectVersion (Terraform state, keys...), dynamodb:GetItem,
+ *   dynamodb:BatchGetItem.
+ * A list cannot be complete; the pack and the config name it so it can grow.
+ */
+export const SECRET_READING_ACTIONS: readonly string[] = [
+  "sts:GetFederationToken",
+  "sts:GetSessionToken",
+  "redshift:GetClusterCredentials",
+  "redshift:GetClusterCredentialsWithIAM",
+  "redshift-serverless:GetCredentials",
+  "ecr:GetAuthorizationToken",
+  "codeartifact:GetAuthorizationToken",
+  "sso:GetRoleCredentials",
+  "lightsail:GetInstanceAccessDetails",
+  "gamelift:GetInstanceAccess",
+  "secretsmanager:GetSecretValue",
+  "secretsmanager:BatchGetSecretValue",
+  "ssm:GetParameter",
+  "ssm:GetParameters",
+  "ssm:GetParametersByPath",
+  "ssm:GetParameterHistory",
+  "ec2:GetPasswordData",
+  "ec2:GetConsoleOutput",
+  "ec2:GetConsoleScreenshot",
+  "ec2:DescribeInstanceAttribute",
+  "ec2:DescribeLaunchTemplateVersions",
+  "ec2:GetLaunchTemplateData",
+  "lambda:GetFunction",
+  "lambda:GetFunctionConfiguration",
+  "s3:GetObject",
+  "s3:GetObjectVersion",
+  "dynamodb:GetItem",
+  "dynamodb:BatchGetItem",
+];
+
+/** IAM action matching: `*` any run, `?` one character, case-insensitive. */
+export function actionMatches(pattern: string, action: string): boolean {
+  const re = pattern
+    .toLowerCase()
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
+  return new RegExp(`^${re}$`).test(action.toLowerCase());
+}
+
+/** Whether an action pattern has a read verb: it cannot change anything (it may still read secrets). */
+export function isReadOnlyAction(action: string): boolean {
+  const [service, verb] = action.split(":");
+  if (service === undefined || verb === undefined || /[*?]/.test(service)) return false;
+  const lower = verb.toLowerCase();
+  return READ_VERBS.some((v) => lower.startsWith(v.toLowerCase()));
+}
+
+/**
+ * The secret-reading actions `action` allows that none of `denied` (the patterns of the same
+ * document's unconditional `Deny` on every resource) takes back.
+ */
+export function secretsAllowedBy(action: string, denied: readonly string[]): string[] {
+  return SECRET_READING_ACTIONS.filter(
+    (secret) => actionMatches(action, secret) && !denied.some((d) => actionMatches(d, secret)),
+  );
+}
 
 export interface AllowStatement {
   /** 1-based position, for messages. */
@@ -39,10 +116,22 @@ export function allowStatements(document: unknown): AllowStatement[] | undefined
   return found;
 }
 
-/** Whether an action can only read. Wildcard services (`*`, `s3:*`) cannot be proven read-only. */
-export function isReadOnlyAction(action: string): boolean {
-  const verb = action.split(":")[1];
-  return verb !== undefined && READ_VERBS.some((v) => verb.startsWith(v));
+/**
+ * The actions of a document's `Deny` statements that apply to every request: `Resource: "*"`
+ * and no `Condition` (a narrower Deny does not take a grant back everywhere).
+ */
+export function unconditionalDenies(document: unknown): string[] {
+  const doc = jsonObject(document);
+  const raw = doc?.Statement;
+  const list: unknown[] = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
+  return list.flatMap((s) => {
+    if (s === null || typeof s !== "object") return [];
+    const st = s as Record<string, unknown>;
+    const everywhere = texts(st.Resource).includes("*");
+    return st.Effect === "Deny" && everywhere && st.Condition === undefined && st.NotAction === undefined
+      ? texts(st.Action)
+      : [];
+  });
 }
 
 /** Whether an action pattern matches every action of every service. */

@@ -2,7 +2,10 @@
  * The plan phase runs code from any branch (speculative plans, pull requests): its credentials
  * must not be able to change anything. A plan role passes only when every grant it attaches is
  * provably read-only:
- * - its inline policyDocument allows read verbs only (no `NotAction`, no `s3:*`);
+ * - its inline policyDocument allows read verbs only (no `NotAction`, no `s3:*`), and none of
+ *   the read actions known to return secrets (`sts:GetFederationToken`, `ec2:GetPasswordData`,
+ *   user data through `ec2:Describe*`...: iam-document.ts) unless the same document denies them
+ *   on every resource;
  * - managed policy ARNs and IAM groups cannot be read from here, so only allow-listed ones pass;
  * - an `assumed_role` without any session policy gets the whole target role, and
  *   `session_token` credentials carry the engine's own permissions: neither can be shown
@@ -10,7 +13,12 @@
  * Plan roles are recognised by name (the program names them `<prefix>-plan`).
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { allowStatements, isReadOnlyAction } from "../lib/iam-document";
+import {
+  allowStatements,
+  isReadOnlyAction,
+  secretsAllowedBy,
+  unconditionalDenies,
+} from "../lib/iam-document";
 import { TYPES } from "../lib/resource-types";
 import { settingsOf } from "../lib/settings";
 import { text, texts } from "../lib/values";
@@ -88,6 +96,15 @@ export const awsPlanRoleReadOnly: ResourceValidationPolicy = {
         if (notReadOnly.length > 0) {
           reportViolation(
             `${role} allows write-looking actions ${notReadOnly.join(", ")}: grant only Describe/Get/List-style actions to the plan phase`,
+          );
+        }
+        const denied = unconditionalDenies(document);
+        const secrets = [
+          ...new Set(writes.filter(isReadOnlyAction).flatMap((a) => secretsAllowedBy(a, denied))),
+        ];
+        if (secrets.length > 0) {
+          reportViolation(
+            `${role} allows actions that return secrets ${secrets.join(", ")}: remove them, or Deny them on "*" in the same policyDocument`,
           );
         }
       }

@@ -1,29 +1,55 @@
 /**
  * A run's Vault policy reaches its own phase's credentials and nothing else. Allowed: literal
- * credentials paths (`<mount>/creds/<role>`, `<mount>/sts/<role>`), and one glob form, the
+ * credentials paths (`<mount>/creds/<role>`, `<mount>/sts/<role>`); one glob form, the
  * lease-revocation prefix of one role's leases, `sys/leases/revoke/<mount>/<creds|sts>/<role>/*`,
- * which lets a hook revoke its own lease and nobody else's. Refused: any other literal path (a
- * literal is not harmless: `aws/roles/<role>` lets a run rewrite its own AWS permissions,
- * `aws/config/root` the engine's keys, `auth/<mount>/role/<role>` its own JWT binding), any other
- * glob (`aws/*`, `aws/creds/*`, `sys/leases/revoke/*`), any other `sys/` path (bare
- * `sys/leases/revoke` takes the lease id in the body, so it revokes anyone's lease), capabilities
- * beyond reading credentials and revoking (`sudo`, `root`, `delete`, `list`, `patch`), and policy
- * text this pack cannot read.
+ * and only with `denied_parameters = { "lease_id" = [] }` (Vault's revoke handler takes a body
+ * `lease_id` before the URL's while the ACL checks only the URL, so without the denial the grant
+ * revokes any lease); `sys/leases/lookup` (lease metadata only; Vault's own `default` policy grants
+ * it); and the token's own `auth/token/{revoke,lookup,renew}-self`. Refused: any other literal path
+ * (`aws/roles/<role>` lets a run rewrite its own AWS permissions, `aws/config/root` the engine's
+ * keys, `auth/<mount>/role/<role>` its own JWT binding), any other glob (`aws/*`, `aws/creds/*`,
+ * `sys/leases/revoke/*`), any other `sys/` path (bare `sys/leases/revoke` takes the lease id in the
+ * body), capabilities beyond reading credentials and revoking (`sudo`, `root`, `delete`, `list`,
+ * `patch`), and policy text this pack cannot read.
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { TYPES } from "../lib/resource-types";
 import { text } from "../lib/values";
-import { pathGrants } from "../lib/vault-policy-paths";
+import { type PathGrant, pathGrants } from "../lib/vault-policy-paths";
 
 const SCOPED_REVOKE = /^sys\/leases\/revoke\/[A-Za-z0-9_.@/-]+\/(creds|sts)\/[A-Za-z0-9_.@-]+\/\*$/;
 const CREDENTIALS = /^[A-Za-z0-9_.@/-]+\/(creds|sts)\/[A-Za-z0-9_.@-]+$/;
+const HARMLESS_LITERALS = [
+  "sys/leases/lookup",
+  "auth/token/revoke-self",
+  "auth/token/lookup-self",
+  "auth/token/renew-self",
+];
 const GLOB = /[*+]/;
 // read (GET creds), create/update (POST creds, PUT revoke), deny (harmless): nothing else.
 const ALLOWED_CAPABILITIES = ["read", "create", "update", "deny"];
 
-/** Why a path is refused, or undefined when it is allowed. */
+/** Whether a grant forbids sending `lease_id` at all (any value), as Vault's ACL would enforce. */
+function deniesLeaseIdParameter(grant: PathGrant): boolean {
+  const denied = grant.deniedParameters ?? {};
+  return denied.lease_id?.length === 0 || denied["*"] !== undefined;
+}
+
+/** Why a grant is refused, or undefined when it is allowed. */
+export function grantProblem(grant: PathGrant): string | undefined {
+  const path = grant.path;
+  if (SCOPED_REVOKE.test(path)) {
+    return deniesLeaseIdParameter(grant)
+      ? undefined
+      : 'revokes any lease named in the request body (Vault reads lease_id from the body before the path): add denied_parameters = { "lease_id" = [] }';
+  }
+  if (HARMLESS_LITERALS.includes(path)) return undefined;
+  return pathProblem(path);
+}
+
+/** Why a path is refused whatever its parameters, or undefined when it may be allowed. */
 export function pathProblem(path: string): string | undefined {
-  if (SCOPED_REVOKE.test(path)) return undefined;
+  if (SCOPED_REVOKE.test(path) || HARMLESS_LITERALS.includes(path)) return undefined;
   if (path.startsWith("sys/") || path === "sys") {
     return path.startsWith("sys/leases/revoke")
       ? "revokes leases beyond one role's own (scope it as sys/leases/revoke/<mount>/creds/<role>/*)"
@@ -39,7 +65,7 @@ export function pathProblem(path: string): string | undefined {
 export const vaultPolicyScopedPaths: ResourceValidationPolicy = {
   name: "vault-policy-scoped-paths",
   description:
-    "Vault policies grant literal credentials paths only, apart from the role-scoped lease-revocation prefix; no other paths, sys/ or mount globs.",
+    "Vault policies grant literal credentials paths only, apart from the role-scoped lease-revocation prefix (with lease_id denied as a parameter), lease lookup and the token's own paths; no other paths, sys/ or mount globs.",
   enforcementLevel: "mandatory",
   severity: "critical",
   validateResource: (args, reportViolation) => {
@@ -53,7 +79,7 @@ export const vaultPolicyScopedPaths: ResourceValidationPolicy = {
       return;
     }
     for (const grant of grants) {
-      const problem = pathProblem(grant.path);
+      const problem = grantProblem(grant);
       if (problem !== undefined) reportViolation(`${policy} grants path "${grant.path}", which ${problem}`);
       const forbidden = grant.capabilities.filter((c) => !ALLOWED_CAPABILITIES.includes(c));
       if (forbidden.length > 0) {

@@ -67,13 +67,55 @@ describe("policy aws-plan-role-read-only", () => {
     const role = mutate(awsPlanRole, {
       policyDocument: doc({
         Effect: "Allow",
-        Action: ["ec2:Describe*", "s3:PutObject", "ec2:*"],
+        Action: ["ec2:DescribeVpcs", "s3:PutObject", "ec2:*"],
         Resource: "*",
       }),
     });
     assert.deepEqual(await violations(awsPlanRoleReadOnly, role), [
       'Plan role engine-plan-role ("tfc-plan") allows write-looking actions s3:PutObject, ec2:*: grant only Describe/Get/List-style actions to the plan phase',
     ]);
+  });
+  for (const action of [
+    "sts:GetFederationToken",
+    "secretsmanager:GetSecretValue",
+    "redshift:GetClusterCredentials",
+    "ec2:GetPasswordData",
+    "ssm:GetParameters",
+    "ecr:GetAuthorizationToken",
+  ]) {
+    it(`refuses ${action}: a read verb that returns secrets`, async () => {
+      const role = mutate(awsPlanRole, {
+        policyDocument: doc({ Effect: "Allow", Action: ["ec2:DescribeVpcs", action], Resource: "*" }),
+      });
+      assert.deepEqual(await violations(awsPlanRoleReadOnly, role), [
+        `Plan role engine-plan-role ("tfc-plan") allows actions that return secrets ${action}: remove them, or Deny them on "*" in the same policyDocument`,
+      ]);
+    });
+  }
+  it("refuses ec2:Describe* (instance user data) and s3:Get* (objects) unless the document denies those", async () => {
+    const role = mutate(awsPlanRole, {
+      policyDocument: doc({ Effect: "Allow", Action: ["ec2:Describe*", "s3:Get*"], Resource: "*" }),
+    });
+    assert.match(
+      (await violations(awsPlanRoleReadOnly, role)).join("\n"),
+      /returns? secrets ec2:DescribeInstanceAttribute, ec2:DescribeLaunchTemplateVersions, s3:GetObject, s3:GetObjectVersion/,
+    );
+    const narrowDeny = mutate(awsPlanRole, {
+      policyDocument: doc(
+        { Effect: "Allow", Action: ["ec2:Describe*"], Resource: "*" },
+        {
+          Effect: "Deny",
+          Action: ["ec2:DescribeInstanceAttribute"],
+          Resource: "arn:aws:ec2:*:*:instance/i-1",
+        },
+        { Effect: "Deny", Action: ["ec2:DescribeLaunchTemplateVersions"], Resource: "*" },
+      ),
+    });
+    assert.match(
+      (await violations(awsPlanRoleReadOnly, narrowDeny)).join("\n"),
+      /return secrets ec2:DescribeInstanceAttribute:/,
+      "a Deny on some resources only does not take the grant back",
+    );
   });
   it("ignores Deny statements", async () => {
     const role = mutate(awsPlanRole, {

@@ -60,6 +60,11 @@ const readOnlyDocument = JSON.stringify({
       Action: ["ec2:Describe*", "iam:Get*", "iam:List*", "s3:ListBucket", "sts:GetCallerIdentity"],
       Resource: "*",
     },
+    {
+      Effect: "Deny",
+      Action: ["ec2:DescribeInstanceAttribute", "ec2:DescribeLaunchTemplateVersions"],
+      Resource: "*",
+    },
   ],
 });
 

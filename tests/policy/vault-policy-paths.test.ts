@@ -22,10 +22,41 @@ describe("policy vault-policy-scoped-paths", () => {
     const json = JSON.stringify({
       path: {
         "aws/creds/tfc-plan": { capabilities: ["read"] },
-        "sys/leases/revoke/aws/creds/tfc-plan/*": { capabilities: ["update"] },
+        "sys/leases/revoke/aws/creds/tfc-plan/*": {
+          capabilities: ["update"],
+          denied_parameters: { lease_id: [] },
+        },
+        "sys/leases/lookup": {
+          capabilities: ["update"],
+          allowed_parameters: { lease_id: ["aws/creds/tfc-plan/*"] },
+        },
+        "auth/token/revoke-self": { capabilities: ["update"] },
       },
     });
     assert.deepEqual(await violations(vaultPolicyScopedPaths, withPolicy(json)), []);
+  });
+  it("refuses a role's revoke prefix that lets the body name the lease (HCL and JSON)", async () => {
+    const bodyWins =
+      "revokes any lease named in the request body (Vault reads lease_id from the body before the path)";
+    const path = "sys/leases/revoke/aws/creds/tfc-plan/*";
+    const json = JSON.stringify({ path: { [path]: { capabilities: ["update"] } } });
+    const onlyOneValue = `path "${path}" {\n  capabilities = ["update"]\n  denied_parameters = { "lease_id" = ["x"] }\n}`;
+    for (const text of [hcl([path, ["update"]]), json, onlyOneValue]) {
+      const found = await violations(vaultPolicyScopedPaths, withPolicy(text));
+      assert.match(found.join("\n"), new RegExp(bodyWins.replace(/[()]/g, "\\$&")), text);
+    }
+  });
+  it("accepts lease lookup and the token's own paths, refuses other auth/token paths", async () => {
+    const ok = hcl(
+      ["sys/leases/lookup", ["update"]],
+      ["auth/token/revoke-self", ["update"]],
+      ["auth/token/lookup-self", ["read"]],
+    );
+    assert.deepEqual(await violations(vaultPolicyScopedPaths, withPolicy(ok)), []);
+    for (const path of ["sys/leases/renew", "auth/token/revoke", "auth/token/revoke-accessor"]) {
+      const found = await violations(vaultPolicyScopedPaths, withPolicy(hcl([path, ["update"]])));
+      assert.equal(found.length, 1, path);
+    }
   });
   it("refuses sys/*", async () => {
     const found = await violations(vaultPolicyScopedPaths, withPolicy(hcl(["sys/*", ["update"]])));
@@ -93,12 +124,10 @@ describe("policy vault-policy-scoped-paths", () => {
     }
   });
   it("accepts credentials paths on a nested mount, for both endpoints", async () => {
-    const policy = hcl(
-      ["team/aws/creds/tfc-plan", ["read"]],
-      ["team/aws/sts/tfc-plan", ["read"]],
-      ["sys/leases/revoke/team/aws/sts/tfc-plan/*", ["update"]],
-    );
-    assert.deepEqual(await violations(vaultPolicyScopedPaths, withPolicy(policy)), []);
+    const policy = hcl(["team/aws/creds/tfc-plan", ["read"]], ["team/aws/sts/tfc-plan", ["read"]]);
+    const revoke =
+      'path "sys/leases/revoke/team/aws/sts/tfc-plan/*" {\n  capabilities = ["update"]\n  denied_parameters = {\n    "lease_id" = []\n  }\n}';
+    assert.deepEqual(await violations(vaultPolicyScopedPaths, withPolicy(`${policy}\n${revoke}`)), []);
   });
   it("refuses capabilities beyond reading credentials and revoking (delete, list, patch)", async () => {
     const found = await violations(
@@ -110,9 +139,16 @@ describe("policy vault-policy-scoped-paths", () => {
     ]);
   });
   it("refuses policy text it cannot read (fails closed)", async () => {
-    const nested =
-      'path "aws/creds/tfc-plan" {\n  capabilities = ["read"]\n  allowed_parameters = { "ttl" = [] }\n}';
-    for (const text of ["", "not a policy", nested]) {
+    const badParameters =
+      'path "aws/creds/tfc-plan" {\n  capabilities = ["read"]\n  allowed_parameters = { "ttl" = "x" }\n}';
+    const unclosed = 'path "aws/creds/tfc-plan" {\n  capabilities = ["read"]\n';
+    for (const text of [
+      "",
+      "not a policy",
+      badParameters,
+      unclosed,
+      'path "a" { capabilities = ["read"] } x',
+    ]) {
       const found = await violations(vaultPolicyScopedPaths, withPolicy(text));
       assert.match(found.join("\n"), /cannot be read as path stanzas/, JSON.stringify(text));
     }
@@ -123,6 +159,18 @@ describe("Vault policy reader", () => {
   it("reads paths and capabilities, skipping comments", () => {
     assert.deepEqual(pathGrants('# c\npath "a/b" {\n capabilities = ["read", "list"]\n}\n'), [
       { path: "a/b", capabilities: ["read", "list"] },
+    ]);
+  });
+  it("reads parameter constraints, lower-casing names as Vault does", () => {
+    const text =
+      'path "p" {\n  capabilities = ["update"]\n  allowed_parameters = {\n    "Lease_ID" = ["a/*", "b"]\n  }\n  denied_parameters = { "x" = [], y = [1] }\n}';
+    assert.deepEqual(pathGrants(text), [
+      {
+        path: "p",
+        capabilities: ["update"],
+        allowedParameters: { lease_id: ["a/*", "b"] },
+        deniedParameters: { x: [], y: [1] },
+      },
     ]);
   });
 });

@@ -1,15 +1,18 @@
 /**
  * A Vault double: the slice of Vault's HTTP API this project talks to, with Vault's status codes
- * and `{"errors": [...]}` bodies (FACTS.md "Vault ..."), listening on 127.0.0.1 (TLS with the
- * test CA when one is given).
+ * and `{"errors": [...]}` bodies (docs/upstream-behaviour.md, the Vault sections), listening on
+ * 127.0.0.1 (TLS with the test CA when one is given).
  *
  * - JWT auth: `auth/<mount>/login` checks RS256 signatures against the issuer's JWKS,
  *   `bound_issuer`, leeways and the role bindings (the shared bound-claims evaluator).
  * - Tokens: service (revocable) and batch tokens with policies; every request goes through the ACL
- *   (vault-double-acl.ts), so a policy that lacks a path gets `403 permission denied`.
+ *   (vault-double-acl.ts: paths and parameter constraints, as vault/acl.go), so a policy that
+ *   lacks a path or refuses a parameter gets `403 permission denied`. `token_max_ttl`,
+ *   `auth/token/renew-self`, and `token_bound_cidrs` against `clientAddress` (settable).
  * - AWS secrets engine: `config/root`, `config/rotate-root`, `roles/<r>`, `creds/<r>`, `sts/<r>`;
  *   iam_user creds create a user and key in the AWS double, revocation deletes them.
- * - Leases with TTLs, `sys/leases/revoke` (sync and async), `sys/leases/lookup`,
+ * - Leases with TTLs that expire, `sys/leases/revoke` (sync and async; the body's `lease_id`
+ *   before the URL's, as Vault), `sys/leases/renew` (capped at the max TTL), `sys/leases/lookup`,
  *   `auth/token/revoke-self` (revokes the token's leases right after answering, like Vault's
  *   lazy revocation: await `settled()` to observe the end state).
  * - Namespaces: `X-Vault-Namespace` selects a separate set of mounts, policies and tokens.
@@ -33,6 +36,7 @@ import {
   parsePolicyHcl,
   type PolicyRule,
 } from "./vault-double-acl";
+import { addressAllowed } from "./vault-double-cidr";
 import { type JwtAuthConfig, type JwtRole, verifyJwt } from "./vault-double-jwt";
 
 export type { JwtAuthConfig, JwtRole } from "./vault-double-jwt";
@@ -46,8 +50,10 @@ export interface AwsRole {
   readonly role_arns?: readonly string[];
   readonly policy_document?: string;
   readonly policy_arns?: readonly string[];
-  /** Lease TTL of iam_user credentials in seconds (Vault: `config/lease`); default 3600. */
+  /** Lease TTL of iam_user credentials in seconds (Vault: `config/lease` `lease`); default 3600. */
   readonly default_ttl?: number;
+  /** Longest an iam_user lease may live, renewals included (`config/lease` `lease_max`). */
+  readonly max_ttl?: number;
   readonly default_sts_ttl?: number;
   readonly max_sts_ttl?: number;
 }
@@ -127,15 +133,27 @@ interface Token {
   readonly namespace: string;
   readonly policies: readonly string[];
   readonly type: "service" | "batch";
-  readonly expiresAt: number;
+  expiresAt: number;
   readonly meta: Record<string, string>;
   readonly root: boolean;
+  readonly issuedAt: number;
+  /** TTL a renewal without increment grants (the role's token_ttl), seconds. */
+  readonly ttlSeconds: number;
+  /** Latest possible expiry (issue time + max TTL). */
+  readonly maxExpiresAt: number;
+  readonly boundCidrs?: readonly string[];
 }
 
 interface Lease extends LeaseView {
   readonly renewable: boolean;
   readonly issuedAt: number;
+  expiresAt: number;
+  readonly ttlSeconds: number;
+  readonly maxExpiresAt: number;
 }
+
+/** Vault's default system max TTL (32 days), the cap when nothing sets a lower one. */
+const SYSTEM_MAX_TTL_SECONDS = 768 * 3600;
 
 interface NamespaceState {
   readonly policies: Map<string, PolicyRule[]>;
@@ -173,6 +191,14 @@ function text(value: unknown): string {
       : JSON.stringify(value);
 }
 
+/** A Vault duration parameter (TypeDurationSecond): seconds as a number, or `30`, `90s`, `5m`, `1h`. */
+function durationSeconds(value: unknown): number | undefined {
+  if (typeof value === "number") return value;
+  const m = /^(\d+)([smh]?)$/.exec(text(value));
+  if (!m) return undefined;
+  return Number(m[1]) * ({ "": 1, s: 1, m: 60, h: 3600 } as Record<string, number>)[m[2] ?? ""];
+}
+
 function ns(name: string | undefined): string {
   return (name ?? "").replace(/^\/+|\/+$/g, "");
 }
@@ -185,6 +211,11 @@ export class VaultDouble {
   failUserDeletion = false;
   /** Delay of an async (`sync: false`) revocation. */
   asyncRevokeDelayMs = 50;
+  /**
+   * The source address the double sees for every request (checked against `token_bound_cidrs`).
+   * The double listens on 127.0.0.1 only, so that is the default.
+   */
+  clientAddress = "127.0.0.1";
 
   private readonly aws: AwsDouble;
   private readonly legacySecurityToken: boolean;
@@ -195,6 +226,7 @@ export class VaultDouble {
   private readonly pending = new Set<Promise<void>>();
   private readonly issued = new Set<string>();
   private server: http.Server | undefined;
+  private expiryTimer: NodeJS.Timeout | undefined;
   private base = "";
   private caPem: string | undefined;
 
@@ -210,6 +242,9 @@ export class VaultDouble {
       expiresAt: Number.POSITIVE_INFINITY,
       meta: {},
       root: true,
+      issuedAt: Date.now(),
+      ttlSeconds: 0,
+      maxExpiresAt: Number.POSITIVE_INFINITY,
     });
   }
 
@@ -237,6 +272,8 @@ export class VaultDouble {
   }
 
   async stop(): Promise<void> {
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    this.expiryTimer = undefined;
     await this.settled();
     const server = this.server;
     this.server = undefined;
@@ -439,7 +476,9 @@ export class VaultDouble {
         answer = { status: 400, body: { errors: ["failed to parse JSON input"] } };
       } else {
         body = parsed as Record<string, unknown>;
-        for (const [k, v] of url.searchParams) if (!(k in body)) body[k] = v;
+        // Vault reads query parameters as request data for GET (and LIST) only; a write's data is
+        // its JSON body (http/logical.go buildLogicalRequestNoAuth).
+        if (method === "GET") for (const [k, v] of url.searchParams) if (!(k in body)) body[k] = v;
         try {
           answer = await this.route(method, path, ns(namespace), tokenId, body);
         } catch (err) {
@@ -483,21 +522,28 @@ export class VaultDouble {
     });
   }
 
+  /**
+   * The token's ACL check on the request path, with the request data against the rules'
+   * parameter constraints, as vault/acl.go AllowOperation does before any handler runs.
+   */
   private authorize(
     tokenId: string | undefined,
     namespace: string,
     path: string,
     caps: readonly Capability[],
+    data: Readonly<Record<string, unknown>> = {},
   ): Token {
     this.expire();
     const token = tokenId === undefined ? undefined : this.tokens.get(tokenId);
     if (!token) throw new VaultError(403, PERMISSION_DENIED);
+    // A token bound to CIDRs is refused from any other address (vault/request_handling.go).
+    if (!addressAllowed(this.clientAddress, token.boundCidrs)) throw new VaultError(403, PERMISSION_DENIED);
     if (token.root) return token;
     if (token.namespace !== namespace) throw new VaultError(403, PERMISSION_DENIED);
     const policies = token.policies.map((p) =>
       p === "default" ? DEFAULT_POLICY : (this.space(namespace).policies.get(p) ?? []),
     );
-    if (!aclAllows(policies, path, caps)) throw new VaultError(403, PERMISSION_DENIED);
+    if (!aclAllows(policies, path, caps, data)) throw new VaultError(403, PERMISSION_DENIED);
     return token;
   }
 
@@ -517,18 +563,42 @@ export class VaultDouble {
     if (login && write && space.jwt.has(login[1])) return this.login(namespace, login[1], body);
 
     if (path === "auth/token/lookup-self" && method === "GET") {
-      const token = this.authorize(tokenId, namespace, path, readCaps);
+      const token = this.authorize(tokenId, namespace, path, readCaps, body);
       return { status: 200, body: { data: this.tokenData(token) } };
     }
+    if (path === "auth/token/renew-self" && write) {
+      const token = this.authorize(tokenId, namespace, path, ["update"], body);
+      if (token.type === "batch") throw new VaultError(400, "batch tokens cannot be renewed");
+      token.expiresAt = this.renewedExpiry(token, body.increment);
+      this.scheduleExpiry();
+      return { status: 200, body: { auth: this.authBody(token) } };
+    }
+    if ((path === "sys/leases/renew" || path.startsWith("sys/leases/renew/")) && write) {
+      // Like revoke: the body's lease_id first, the URL's only when the body has none.
+      this.authorize(tokenId, namespace, path, ["update"], body);
+      const leaseId = text(body.lease_id) || path.slice("sys/leases/renew/".length);
+      if (leaseId === "") throw new VaultError(400, "lease_id must be specified");
+      const lease = this.leases.get(leaseId);
+      if (!lease || lease.namespace !== namespace) throw new VaultError(400, "lease not found");
+      if (!lease.renewable) throw new VaultError(400, "lease is not renewable");
+      lease.expiresAt = this.renewedExpiry(lease, body.increment);
+      this.scheduleExpiry();
+      const ttl = Math.max(0, Math.round((lease.expiresAt - Date.now()) / 1000));
+      return {
+        status: 200,
+        body: { request_id: random(12), lease_id: leaseId, renewable: true, lease_duration: ttl },
+      };
+    }
     if (path === "auth/token/revoke-self" && write) {
-      const token = this.authorize(tokenId, namespace, path, ["update"]);
+      const token = this.authorize(tokenId, namespace, path, ["update"], body);
       if (token.type === "batch") throw new VaultError(400, "batch tokens cannot be revoked");
       this.tokens.delete(token.id);
       this.later(0, () => this.revokeLeasesOf(token.accessor));
       return { status: 204 };
     }
     if (path === "sys/leases/lookup" && write) {
-      this.authorize(tokenId, namespace, path, ["update"]);
+      this.authorize(tokenId, namespace, path, ["update"], body);
+      if (text(body.lease_id) === "") throw new VaultError(400, "lease_id must be specified");
       const lease = this.leases.get(text(body.lease_id));
       if (!lease || lease.namespace !== namespace) throw new VaultError(400, "invalid lease");
       const ttl = Math.max(0, Math.round((lease.expiresAt - Date.now()) / 1000));
@@ -547,10 +617,12 @@ export class VaultDouble {
       };
     }
     if ((path === "sys/leases/revoke" || path.startsWith("sys/leases/revoke/")) && write) {
-      this.authorize(tokenId, namespace, path, ["update"]);
-      const leaseId =
-        path === "sys/leases/revoke" ? text(body.lease_id) : path.slice("sys/leases/revoke/".length);
-      if (leaseId === "") throw new VaultError(400, "missing lease_id");
+      // The ACL sees the request path; the handler then takes the body's lease_id first and the
+      // URL's only when the body has none (vault/logical_system.go handleRevoke). A path-prefix
+      // grant alone therefore scopes nothing: see docs/upstream-behaviour.md#vault-tokens-and-leases.
+      this.authorize(tokenId, namespace, path, ["update"], body);
+      const leaseId = text(body.lease_id) || path.slice("sys/leases/revoke/".length);
+      if (leaseId === "") throw new VaultError(400, "lease_id must be specified");
       const lease = this.leases.get(leaseId);
       // Vault answers success for an unknown lease id, which keeps revocation idempotent.
       if (!lease || lease.namespace !== namespace) return { status: 204 };
@@ -564,7 +636,7 @@ export class VaultDouble {
     }
     const policyWrite = /^sys\/policies\/acl\/(.+)$/.exec(path);
     if (policyWrite && write) {
-      this.authorize(tokenId, namespace, path, writeCaps);
+      this.authorize(tokenId, namespace, path, writeCaps, body);
       this.addPolicy(policyWrite[1], text(body.policy), namespace);
       return { status: 204 };
     }
@@ -577,34 +649,43 @@ export class VaultDouble {
       const state = space.aws.get(engine)!;
       if (rest === "config/root") {
         if (write) {
-          this.authorize(tokenId, namespace, path, writeCaps);
-          state.root = { ...state.root, ...(body as AwsRootConfig) };
+          this.authorize(tokenId, namespace, path, writeCaps, body);
+          // Vault stores the written fields as the whole new config: anything not sent, keys
+          // included, is cleared (builtin/logical/aws/path_config_root.go; newer versions merge,
+          // see docs/upstream-behaviour.md#vault-aws-secrets-engine).
+          state.root = { ...(body as AwsRootConfig) };
           return { status: 204 };
         }
-        this.authorize(tokenId, namespace, path, readCaps);
+        this.authorize(tokenId, namespace, path, readCaps, body);
         const visible: Record<string, unknown> = { ...state.root };
         delete visible.secret_key;
         return { status: 200, body: { data: visible } };
       }
       if (rest === "config/rotate-root" && write) {
-        this.authorize(tokenId, namespace, path, writeCaps);
+        this.authorize(tokenId, namespace, path, writeCaps, body);
         return this.rotateRoot(engine, state);
       }
       const roleWrite = /^roles\/([^/]+)$/.exec(rest);
       if (roleWrite) {
         if (write) {
-          this.authorize(tokenId, namespace, path, writeCaps);
+          this.authorize(tokenId, namespace, path, writeCaps, body);
           state.roles.set(roleWrite[1], body as unknown as AwsRole);
           return { status: 204 };
         }
-        this.authorize(tokenId, namespace, path, readCaps);
+        this.authorize(tokenId, namespace, path, readCaps, body);
         const role = state.roles.get(roleWrite[1]);
         if (!role) return { status: 404, body: { errors: [] } };
         return { status: 200, body: { data: role } };
       }
       const creds = /^(creds|sts)\/([^/]+)$/.exec(rest);
       if (creds && (method === "GET" || write)) {
-        const token = this.authorize(tokenId, namespace, path, method === "GET" ? readCaps : ["update"]);
+        const token = this.authorize(
+          tokenId,
+          namespace,
+          path,
+          method === "GET" ? readCaps : ["update"],
+          body,
+        );
         return this.issueCredentials(
           namespace,
           engine,
@@ -625,7 +706,12 @@ export class VaultDouble {
     if (roleName === "") throw new VaultError(400, "missing role");
     const role = auth.roles.get(roleName);
     if (!role) throw new VaultError(400, `role "${roleName}" could not be found`);
+    if (role.role_type === "oidc") throw new VaultError(400, "role with oidc role_type is not allowed");
     if (typeof body.jwt !== "string" || body.jwt === "") throw new VaultError(400, "missing token");
+    // vault-plugin-auth-jwt path_login.go: token_bound_cidrs are checked before the token.
+    if (!addressAllowed(this.clientAddress, role.token_bound_cidrs)) {
+      throw new VaultError(403, "permission denied");
+    }
     let claims: Readonly<Record<string, unknown>>;
     try {
       claims = await verifyJwt(body.jwt, auth.config, role);
@@ -639,25 +725,41 @@ export class VaultDouble {
     const policies = [...(role.token_policies ?? []), ...(role.token_no_default_policy ? [] : ["default"])];
     const type = role.token_type === "batch" || role.token_type === "default-batch" ? "batch" : "service";
     const ttl = role.token_ttl ?? 3600;
-    const token = this.mintToken(namespace, policies, type, ttl, meta);
+    const token = this.mintToken(namespace, policies, type, ttl, meta, {
+      ...(role.token_max_ttl ? { maxTtlSeconds: role.token_max_ttl } : {}),
+      ...(role.token_bound_cidrs ? { boundCidrs: role.token_bound_cidrs } : {}),
+    });
     return {
       status: 200,
       body: {
         request_id: random(12),
-        auth: {
-          client_token: token.id,
-          accessor: token.accessor,
-          policies,
-          token_policies: policies,
-          metadata: meta,
-          lease_duration: ttl,
-          renewable: type === "service",
-          entity_id: random(12),
-          token_type: type,
-          orphan: true,
-        },
+        auth: { ...this.authBody(token), entity_id: random(12), orphan: true },
       },
     };
+  }
+
+  /** The `auth` block Vault answers a login or a token renewal with. */
+  private authBody(token: Token): Record<string, unknown> {
+    return {
+      client_token: token.id,
+      accessor: token.accessor,
+      policies: token.policies,
+      token_policies: token.policies,
+      metadata: token.meta,
+      lease_duration: Math.max(0, Math.round((token.expiresAt - Date.now()) / 1000)),
+      renewable: token.type === "service",
+      token_type: token.type,
+    };
+  }
+
+  /**
+   * A renewal's new expiry, as Vault's CalculateTTL: the increment (or, without one, the
+   * backend's TTL) from now, capped at the max TTL counted from the issue time.
+   */
+  private renewedExpiry(entry: { ttlSeconds: number; maxExpiresAt: number }, increment: unknown): number {
+    const asked = durationSeconds(increment);
+    const ttl = asked !== undefined && asked > 0 ? asked : entry.ttlSeconds;
+    return Math.min(Date.now() + ttl * 1000, entry.maxExpiresAt);
   }
 
   private mintToken(
@@ -666,18 +768,26 @@ export class VaultDouble {
     type: "service" | "batch",
     ttlSeconds: number,
     meta: Record<string, string>,
+    options: { maxTtlSeconds?: number; boundCidrs?: readonly string[] } = {},
   ): Token {
+    const now = Date.now();
+    const maxExpiresAt = now + (options.maxTtlSeconds ?? SYSTEM_MAX_TTL_SECONDS) * 1000;
     const token: Token = {
       id: `${type === "batch" ? "hvb" : "hvs"}.${random(24)}`,
       accessor: random(24),
       namespace,
       policies,
       type,
-      expiresAt: Date.now() + ttlSeconds * 1000,
+      expiresAt: Math.min(now + ttlSeconds * 1000, maxExpiresAt),
       meta,
       root: false,
+      issuedAt: now,
+      ttlSeconds,
+      maxExpiresAt,
+      ...(options.boundCidrs ? { boundCidrs: options.boundCidrs } : {}),
     };
     this.tokens.set(token.id, token);
+    this.scheduleExpiry();
     this.issued.add(token.id);
     return token;
   }
@@ -735,9 +845,8 @@ export class VaultDouble {
     const role = state.roles.get(roleName);
     if (!role) throw new VaultError(400, `Role "${roleName}" not found`);
     const type = role.credential_type;
-    if (kind === "sts" && type === "iam_user") {
-      throw new VaultError(400, `Can't generate STS credentials for credential_type "iam_user"`);
-    }
+    // Vault serves every type on both creds/ and sts/ (builtin/logical/aws/path_user.go
+    // pathCredsRead; only roles migrated from legacy data refuse the other path).
     const leaseId = `${mount}/${kind}/${roleName}/${random(24)}`;
     const userName =
       `vault-${token.meta.role ?? "token"}-${roleName}-${Math.floor(Date.now() / 1000)}-${random(12)}`.slice(
@@ -756,8 +865,10 @@ export class VaultDouble {
       iamUser = userName;
       data = { access_key: key.accessKeyId, secret_key: key.secretAccessKey, session_token: null };
     } else {
-      const requested = body.ttl === undefined ? undefined : Number.parseInt(text(body.ttl), 10);
-      ttl = Math.min(requested ?? role.default_sts_ttl ?? 3600, role.max_sts_ttl ?? 43200);
+      // path_user.go: the request's ttl, else the role's default_sts_ttl, else the ttl field's
+      // default of 3600 s; capped at max_sts_ttl (else the system max).
+      const requested = body.ttl === undefined ? undefined : durationSeconds(body.ttl);
+      ttl = Math.min(requested ?? role.default_sts_ttl ?? 3600, role.max_sts_ttl ?? SYSTEM_MAX_TTL_SECONDS);
       let arn: string;
       if (type === "assumed_role") {
         const arns = role.role_arns ?? [];
@@ -792,12 +903,16 @@ export class VaultDouble {
       credentialType: type,
       issuedAt: Date.now(),
       expiresAt: Date.now() + ttl * 1000,
+      ttlSeconds: ttl,
+      maxExpiresAt:
+        Date.now() + (type === "iam_user" ? (role.max_ttl ?? SYSTEM_MAX_TTL_SECONDS) : ttl) * 1000,
       tokenAccessor: token.accessor,
       userName: iamUser,
       accessKeyId,
       renewable: type === "iam_user",
     };
     this.leases.set(leaseId, lease);
+    this.scheduleExpiry();
     for (const v of Object.values(data))
       if (typeof v === "string" && !v.startsWith("arn:")) this.issued.add(v);
     return {
@@ -855,6 +970,29 @@ export class VaultDouble {
   }
 
   /** Vault's expiry manager: expired tokens and leases are revoked. */
+  /**
+   * Vault's expiration manager revokes at expiry on its own, not when someone next asks: one timer
+   * for the earliest expiry (unref'd, so it never keeps a test process alive).
+   */
+  private scheduleExpiry(): void {
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    this.expiryTimer = undefined;
+    const next = Math.min(
+      ...[...this.tokens.values()].map((t) => t.expiresAt),
+      ...[...this.leases.values()].map((l) => l.expiresAt),
+    );
+    if (!Number.isFinite(next) || !this.server) return;
+    this.expiryTimer = setTimeout(
+      () => {
+        this.expiryTimer = undefined;
+        this.expire();
+        this.scheduleExpiry();
+      },
+      Math.max(0, next - Date.now()) + 5,
+    );
+    this.expiryTimer.unref();
+  }
+
   private expire(): void {
     const now = Date.now();
     for (const token of [...this.tokens.values()]) {

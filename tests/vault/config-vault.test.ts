@@ -8,6 +8,11 @@ import { DEV_CONFIG, ROOT_SECRET_KEY, readerFor, vaultSide } from "./fixtures";
 type Values = Record<string, string | number | boolean | object | undefined>;
 
 /** Reads DEV_CONFIG with `changes` (undefined removes a key) and returns the collected messages. */
+const BOUNDARIES = {
+  planPermissionsBoundaryArn: "arn:aws:iam::123456789012:policy/tfc-plan-boundary",
+  applyPermissionsBoundaryArn: "arn:aws:iam::123456789012:policy/tfc-apply-boundary",
+};
+
 function problems(changes: Values, secrets: string[] = []): string[] {
   const values = Object.fromEntries(
     Object.entries({ ...DEV_CONFIG, ...changes }).filter(([, v]) => v !== undefined),
@@ -252,6 +257,7 @@ const CASES: {
       manageEngineIdentity: true,
       planUserPath: "/tfc/",
       applyUserPath: "/tfc/",
+      ...BOUNDARIES,
       awsRootAccessKey: "AKIAEXAMPLE",
       awsRootSecretKey: ROOT_SECRET_KEY,
     },
@@ -262,18 +268,35 @@ const CASES: {
   },
   {
     name: "managed identity with federation tokens",
-    change: { manageEngineIdentity: true, planUserPath: "/tfc/", applyCredentialType: "federation_token" },
+    change: {
+      manageEngineIdentity: true,
+      planUserPath: "/tfc/",
+      planPermissionsBoundaryArn: BOUNDARIES.planPermissionsBoundaryArn,
+      applyCredentialType: "federation_token",
+    },
     key: "applyCredentialType",
     problem: /inherit the engine identity's own permissions/,
     fix: /pulumi config set tfc-jit-aws:applyCredentialType iam_user/,
   },
   {
     name: "managed identity with generated users at the root path",
-    change: { manageEngineIdentity: true, applyUserPath: "/tfc/" },
+    change: { manageEngineIdentity: true, applyUserPath: "/tfc/", ...BOUNDARIES },
     key: "planUserPath",
     problem:
       /is \/, but with manageEngineIdentity the engine may change \(and make keys for\) every IAM user named vault-\*/,
     fix: /pulumi config set tfc-jit-aws:planUserPath \/tfc-jit-aws-runs\//,
+  },
+  {
+    name: "managed identity serving iam_user without a permissions boundary",
+    change: {
+      manageEngineIdentity: true,
+      planUserPath: "/tfc/",
+      applyUserPath: "/tfc/",
+      planPermissionsBoundaryArn: BOUNDARIES.planPermissionsBoundaryArn,
+    },
+    key: "applyPermissionsBoundaryArn",
+    problem: /is not set, but with manageEngineIdentity .* without a permissions boundary nothing caps/,
+    fix: /pulumi config set tfc-jit-aws:applyPermissionsBoundaryArn arn:aws:iam::<account>:policy\/<boundary>/,
   },
   {
     name: "default lease longer than the maximum",
@@ -382,10 +405,29 @@ const CASES: {
   },
   {
     name: "plan policy with a write action",
-    change: { planPolicyDocument: policy([allow(["ec2:Describe*", "ec2:RunInstances"])]) },
+    change: { planPolicyDocument: policy([allow(["ec2:DescribeVpcs", "ec2:RunInstances"])]) },
     key: "planPolicyDocument",
     problem: /write-looking actions in the plan phase \(ec2:RunInstances\)/,
     fix: /pulumi config set tfc-jit-aws:allowPlanWrites true/,
+  },
+  ...[
+    "sts:GetFederationToken",
+    "secretsmanager:GetSecretValue",
+    "redshift:GetClusterCredentials",
+    "ec2:GetPasswordData",
+  ].map((action) => ({
+    name: `plan policy with ${action}, a read verb that returns secrets`,
+    change: { planPolicyDocument: policy([allow(["ec2:DescribeVpcs", action])]) },
+    key: "planPolicyDocument",
+    problem: new RegExp(`return secrets or credentials in the plan phase \\(${action}\\)`),
+    fix: new RegExp(`"Effect":"Deny","Action":\\["${action}"\\],"Resource":"\\*"`),
+  })),
+  {
+    name: "plan policy with ec2:Describe*, which reads instance user data",
+    change: { planPolicyDocument: policy([allow(["ec2:Describe*"])]) },
+    key: "planPolicyDocument",
+    problem: /\(ec2:DescribeInstanceAttribute, ec2:DescribeLaunchTemplateVersions\)/,
+    fix: /Deny/,
   },
   {
     name: "plan policy with a service wildcard",
@@ -533,12 +575,25 @@ describe("Vault-side config validation", () => {
 
   it("judges plan actions case-insensitively, as IAM does", () => {
     assert.deepEqual(
-      problems({ planPolicyDocument: policy([allow(["EC2:describe*", "s3:getobject"])]) }),
+      problems({ planPolicyDocument: policy([allow(["EC2:describeVpcs", "s3:getbucketpolicy"])]) }),
       [],
     );
     const messages = problems({ planPolicyDocument: policy([allow(["S3:putObject"])]) });
     assert.equal(messages.length, 1);
     assert.match(messages[0], /write-looking actions in the plan phase \(S3:putObject\)/);
+    assert.match(
+      problems({ planPolicyDocument: policy([allow(["SecretsManager:getSecretVALUE"])]) }).join("\n"),
+      /return secrets or credentials in the plan phase \(secretsmanager:GetSecretValue\)/,
+    );
+  });
+
+  it("the default plan policy passes the plan guard; without its Deny it would not", () => {
+    assert.deepEqual(problems({}), []);
+    const allowOnly = { ...DEFAULT_PLAN_POLICY, Statement: DEFAULT_PLAN_POLICY.Statement.slice(0, 1) };
+    assert.match(
+      problems({ planPolicyDocument: JSON.stringify(allowOnly) }).join("\n"),
+      /return secrets or credentials in the plan phase \(ec2:DescribeInstanceAttribute/,
+    );
   });
 
   it("accepts a plan that writes only when explicitly allowed", () => {

@@ -27,9 +27,11 @@ const arnMatches = (pattern: string, arn: string) =>
 const SELF = "arn:aws:iam::123456789012:user/tfc-jit-aws/vault-aws-identity-user-1a2b3c4";
 
 const MANAGED_SECRET = "managed-identity-secret";
+const BOUNDARY = "arn:aws:iam::123456789012:policy/tfc-boundary";
 const IAM_USER: EngineRoleNeeds = {
   credentialType: "iam_user",
   userPath: "/",
+  permissionsBoundaryArn: BOUNDARY,
   tagsUsers: false,
   roleArns: [],
   policyArns: [],
@@ -45,18 +47,33 @@ describe("engine identity policy (what a Pulumi-managed engine identity may do)"
       s.map((x) => x.Resource),
       [["arn:aws:iam::123456789012:user/tfc/vault-*"], ["arn:aws:iam::123456789012:user/tfc/vault-*"]],
     );
-    assert.deepEqual(s[0].Action, ["iam:CreateUser"]);
+    assert.deepEqual(s[0].Action, ["iam:CreateUser", "iam:PutUserPermissionsBoundary", "iam:PutUserPolicy"]);
     assert.ok(s[1].Action.includes("iam:DeleteUser") && s[1].Action.includes("iam:CreateAccessKey"));
     assert.ok(!s.flatMap((x) => x.Action).some((a) => a.includes("*") || a === "iam:CreatePolicy"));
   });
 
-  it("only creates users that carry the permissions boundary, when one is set", () => {
-    const boundary = "arn:aws:iam::123456789012:policy/tfc-boundary";
-    const s = statements(
-      engineIdentityPolicy([{ ...IAM_USER, permissionsBoundaryArn: boundary }], "aws", "123456789012", SELF),
+  it("creates users, and puts policies on them, only with the permissions boundary", () => {
+    const s = statements(engineIdentityPolicy([IAM_USER], "aws", "123456789012", SELF));
+    const bounded = { StringEquals: { "iam:PermissionsBoundary": BOUNDARY } };
+    assert.deepEqual(s[0].Condition, bounded);
+    assert.deepEqual(s[0].Action, ["iam:CreateUser", "iam:PutUserPermissionsBoundary", "iam:PutUserPolicy"]);
+    const unconditioned = s.filter((x) => x.Condition === undefined).flatMap((x) => x.Action);
+    for (const action of ["iam:CreateUser", "iam:PutUserPolicy", "iam:AttachUserPolicy"]) {
+      assert.ok(!unconditioned.includes(action), `${action} is never granted without the boundary`);
+    }
+  });
+
+  it("refuses to build an iam_user engine policy without a permissions boundary", () => {
+    assert.throws(
+      () =>
+        engineIdentityPolicy(
+          [{ ...IAM_USER, permissionsBoundaryArn: undefined }],
+          "aws",
+          "123456789012",
+          SELF,
+        ),
+      /needs a permissions boundary/,
     );
-    assert.deepEqual(s[0].Condition, { StringEquals: { "iam:PermissionsBoundary": boundary } });
-    assert.deepEqual(s[0].Action, ["iam:CreateUser", "iam:PutUserPermissionsBoundary"]);
   });
 
   it("attaches only the role's own managed policies, and only when it has some", () => {
@@ -67,7 +84,10 @@ describe("engine identity policy (what a Pulumi-managed engine identity may do)"
       engineIdentityPolicy([{ ...IAM_USER, policyArns: arns }], "aws", "123456789012", SELF),
     );
     const attach = s.find((x) => x.Action.includes("iam:AttachUserPolicy"))!;
-    assert.deepEqual(attach.Condition, { ArnEquals: { "iam:PolicyARN": arns } });
+    assert.deepEqual(attach.Condition, {
+      StringEquals: { "iam:PermissionsBoundary": BOUNDARY },
+      ArnEquals: { "iam:PolicyARN": arns },
+    });
     assert.deepEqual(attach.Resource, ["arn:aws:iam::123456789012:user/vault-*"]);
   });
 
@@ -88,7 +108,12 @@ describe("engine identity policy (what a Pulumi-managed engine identity may do)"
     const s = statements(
       engineIdentityPolicy([{ ...IAM_USER, tagsUsers: true }], "aws", "123456789012", SELF),
     );
-    assert.deepEqual(s[0].Action, ["iam:CreateUser", "iam:TagUser"]);
+    assert.deepEqual(s[0].Action, [
+      "iam:CreateUser",
+      "iam:TagUser",
+      "iam:PutUserPermissionsBoundary",
+      "iam:PutUserPolicy",
+    ]);
   });
 
   it("lets assumed_role roles assume exactly their role ARNs", () => {
@@ -171,7 +196,13 @@ describe("VaultAwsEngine with a Pulumi-managed engine identity", () => {
     new VaultAwsEngine(
       "eng",
       vaultAwsEngineArgs(
-        vaultSide({ manageEngineIdentity: true, planUserPath: "/tfc/", applyUserPath: "/tfc-apply/" }),
+        vaultSide({
+          manageEngineIdentity: true,
+          planUserPath: "/tfc/",
+          applyUserPath: "/tfc-apply/",
+          planPermissionsBoundaryArn: BOUNDARY,
+          applyPermissionsBoundaryArn: BOUNDARY,
+        }),
       ),
     );
     for (let i = 0; i < 4; i++) await settled();

@@ -1,7 +1,9 @@
 /**
  * RotateRoot driven through Pulumi's real dynamic-provider host (serialized provider, gRPC), as
  * `pulumi up` runs it, against the shared Vault double (whose AWS engine really replaces the root
- * user's key in the AWS double) with a least-privilege token.
+ * user's key in the AWS double) with a least-privilege token: it writes config/root once with the
+ * supplied key, rotates it, and refuses any later change that would write config/root again with
+ * the deleted key.
  */
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
@@ -19,7 +21,9 @@ import { rotateRootProvider } from "../../providers/vault/rotate-root";
 
 const ROOT_USER = "vault-engine-root";
 const TOKEN = "hvs.never-captured-token";
-const ROTATOR = `path "+/config/rotate-root" {\n  capabilities = ["update"]\n}\npath "+/+/config/rotate-root" {\n  capabilities = ["update"]\n}\n`;
+const ROTATOR = ["+/config/root", "+/+/config/root", "+/config/rotate-root", "+/+/config/rotate-root"]
+  .map((p) => `path "${p}" {\n  capabilities = ["update"]\n}\n`)
+  .join("");
 
 /** An AWS double, a Vault double with an AWS engine at `mount`, and a token that may only rotate. */
 async function startVault(options: { tls?: boolean; mount?: string; namespace?: string } = {}) {
@@ -27,6 +31,7 @@ async function startVault(options: { tls?: boolean; mount?: string; namespace?: 
   const aws = await AwsDouble.start();
   const vault = await VaultDouble.start({ aws, ...(options.tls ? { ca: await testCa() } : {}) });
   const { access_key: oldKey } = vault.useAwsRootUser(mount, ROOT_USER, options.namespace);
+  const oldSecret = vault.awsRootConfig(mount, options.namespace)!.secret_key!;
   vault.addPolicy("rotator", ROTATOR, options.namespace);
   const token = vault.createToken(["rotator"], options.namespace ? { namespace: options.namespace } : {});
   return {
@@ -34,6 +39,15 @@ async function startVault(options: { tls?: boolean; mount?: string; namespace?: 
     vault,
     token,
     oldKey,
+    /** The inputs the engine gives RotateRoot: the supplied key and the settings. */
+    inputs: (extra: Record<string, unknown> = {}) => ({
+      __provider: "",
+      mountPath: mount,
+      accessKey: oldKey,
+      secretKey: oldSecret,
+      region: "us-east-1",
+      ...extra,
+    }),
     rootKey: () => vault.awsRootConfig(mount, options.namespace),
     stop: async () => {
       await vault.stop();
@@ -68,7 +82,7 @@ describe("RotateRoot dynamic provider (through the provider host)", function () 
     }
   });
 
-  it("rotates once with POST <mount>/config/rotate-root, using the stack's vault:* config, and keeps no key", async () => {
+  it("writes config/root once with the supplied key and settings, rotates it, and keeps no secret", async () => {
     const env = await startVault({ mount: "team-aws", namespace: "team" });
     const host = await DynamicProviderHost.start({ env: cleanEnv() });
     try {
@@ -77,11 +91,22 @@ describe("RotateRoot dynamic provider (through the provider host)", function () 
         "vault:token": env.token,
         "vault:namespace": "team",
       });
-      const checked = await host.check({}, { __provider: provider, mountPath: "team-aws" });
+      const checked = await host.check(
+        {},
+        {
+          ...env.inputs({ region: "eu-west-1", stsEndpoint: "https://sts.eu-west-1.amazonaws.com" }),
+          __provider: provider,
+        },
+      );
       assert.deepEqual(checked.failures, []);
       const created = await host.create(checked.inputs);
       const calls = env.vault.requests.map((r) => [r.method, r.path, r.namespace, r.status]);
-      assert.deepEqual(calls, [["POST", "team-aws/config/rotate-root", "team", 200]]);
+      assert.deepEqual(calls, [
+        ["POST", "team-aws/config/root", "team", 204],
+        ["POST", "team-aws/config/rotate-root", "team", 200],
+      ]);
+      assert.equal(env.rootKey()!.region, "eu-west-1");
+      assert.equal(env.rootKey()!.sts_endpoint, "https://sts.eu-west-1.amazonaws.com");
       const newKey = env.rootKey()!.access_key!;
       assert.notEqual(newKey, env.oldKey);
       assert.deepEqual(
@@ -89,15 +114,94 @@ describe("RotateRoot dynamic provider (through the provider host)", function () 
         [newKey],
         "the old key is gone; only Vault knows the new one",
       );
-      assert.equal(created.id, "team-aws/config/rotate-root");
-      assert.deepEqual(Object.keys(created.props).sort(), ["__provider", "mountPath", "rotatedAt"]);
+      assert.equal(created.id, "team-aws/config/root");
+      assert.deepEqual(Object.keys(created.props).sort(), [
+        "__provider",
+        "mountPath",
+        "region",
+        "rotatedAt",
+        "stsEndpoint",
+        "suppliedAccessKeyId",
+      ]);
       const state = JSON.stringify(created.props);
-      for (const secret of [newKey, env.rootKey()!.secret_key!, env.token]) {
+      for (const secret of [newKey, env.rootKey()!.secret_key!, env.inputs().secretKey, env.token]) {
         assert.ok(
           !state.includes(secret) && !host.stderr.includes(secret),
-          "no key or token in state or logs",
+          "no secret key, new key id or token in state or logs",
         );
       }
+    } finally {
+      await host.stop();
+      await env.stop();
+    }
+  });
+
+  it("after rotation, a region or endpoint change under the same key is refused before any Vault call", async () => {
+    const env = await startVault();
+    const host = await DynamicProviderHost.start({ env: cleanEnv() });
+    try {
+      await host.configure({ "vault:address": env.vault.address, "vault:token": env.token });
+      const olds = { ...env.inputs(), __provider: provider };
+      await host.create(olds);
+      const rotated = env.rootKey()!;
+      env.vault.requests.length = 0;
+      for (const change of [
+        { region: "eu-west-1" },
+        { iamEndpoint: "https://iam.example" },
+        { stsEndpoint: "https://sts.example" },
+      ]) {
+        const checked = await host.check(olds, { ...olds, ...change });
+        const property = Object.keys(change)[0];
+        assert.deepEqual(
+          checked.failures.map((f) => f.property),
+          [property],
+        );
+        assert.match(
+          checked.failures[0].reason,
+          /cannot change after the root key was rotated.*fresh access key/,
+        );
+      }
+      assert.equal(env.vault.requests.length, 0, "nothing was written to Vault");
+      assert.deepEqual(env.rootKey(), rotated, "the rotated key is still configured");
+    } finally {
+      await host.stop();
+      await env.stop();
+    }
+  });
+
+  it("a fresh key replaces the resource: written with the new settings and rotated again", async () => {
+    const env = await startVault();
+    const host = await DynamicProviderHost.start({ env: cleanEnv() });
+    try {
+      await host.configure({ "vault:address": env.vault.address, "vault:token": env.token });
+      const first = await host.create({ ...env.inputs(), __provider: provider });
+      // An operator makes a new key for the engine's user (the rotated one is the only other).
+      const fresh = env.aws.createAccessKey(ROOT_USER);
+      env.aws.deleteAccessKey(env.rootKey()!.access_key!);
+      const news = {
+        ...env.inputs({
+          accessKey: fresh.accessKeyId,
+          secretKey: fresh.secretAccessKey,
+          region: "eu-west-1",
+        }),
+        __provider: provider,
+      };
+      const checked = await host.check({ ...env.inputs(), __provider: provider }, news);
+      assert.deepEqual(checked.failures, []);
+      const diff = await host.diff(first.id, first.props, checked.inputs);
+      assert.ok(diff.replaces.includes("accessKey"), JSON.stringify(diff));
+      env.vault.requests.length = 0;
+      await host.create(checked.inputs);
+      assert.deepEqual(
+        env.vault.requests.map((r) => [r.method, r.path, r.status]),
+        [
+          ["POST", "aws/config/root", 204],
+          ["POST", "aws/config/rotate-root", 200],
+        ],
+      );
+      assert.equal(env.rootKey()!.region, "eu-west-1");
+      assert.deepEqual(env.aws.accessKeysOf(ROOT_USER), [env.rootKey()!.access_key]);
+      assert.notEqual(env.rootKey()!.access_key, fresh.accessKeyId);
     } finally {
       await host.stop();
       await env.stop();
@@ -111,10 +215,13 @@ describe("RotateRoot dynamic provider (through the provider host)", function () 
     });
     try {
       await host.configure({});
-      await host.create({ __provider: provider, mountPath: "aws" });
+      await host.create({ ...env.inputs(), __provider: provider });
       assert.deepEqual(
         env.vault.requests.map((r) => [r.method, r.path, r.namespace, r.status]),
-        [["POST", "aws/config/rotate-root", undefined, 200]],
+        [
+          ["POST", "aws/config/root", undefined, 204],
+          ["POST", "aws/config/rotate-root", undefined, 200],
+        ],
       );
       assert.notEqual(env.rootKey()!.access_key, env.oldKey);
     } finally {
@@ -129,7 +236,7 @@ describe("RotateRoot dynamic provider (through the provider host)", function () 
       env: { ...cleanEnv(), VAULT_ADDR: env.vault.address, VAULT_TOKEN: env.token },
     });
     try {
-      await host.create({ __provider: provider, mountPath: "aws" });
+      await host.create({ ...env.inputs(), __provider: provider });
       assert.notEqual(env.rootKey()!.access_key, env.oldKey);
     } finally {
       await host.stop();
@@ -146,11 +253,11 @@ describe("RotateRoot dynamic provider (through the provider host)", function () 
     const trusting = await DynamicProviderHost.start({ env: { ...base, VAULT_CACERT: caFile } });
     try {
       await untrusting.configure({});
-      await assert.rejects(untrusting.create({ __provider: provider, mountPath: "aws" }), /certificate/);
+      await assert.rejects(untrusting.create({ ...env.inputs(), __provider: provider }), /certificate/);
       assert.equal(env.vault.requests.length, 0);
       assert.equal(env.rootKey()!.access_key, env.oldKey);
       await trusting.configure({});
-      await trusting.create({ __provider: provider, mountPath: "aws" });
+      await trusting.create({ ...env.inputs(), __provider: provider });
       assert.notEqual(env.rootKey()!.access_key, env.oldKey);
     } finally {
       await untrusting.stop();
@@ -166,7 +273,7 @@ describe("RotateRoot dynamic provider (through the provider host)", function () 
     const host = await DynamicProviderHost.start({ env: cleanEnv() });
     try {
       await host.configure({ "vault:address": env.vault.address, "vault:token": env.token });
-      await assert.rejects(host.create({ __provider: provider, mountPath: "aws" }), (e: Error) => {
+      await assert.rejects(host.create({ ...env.inputs(), __provider: provider }), (e: Error) => {
         assert.match(
           e.message,
           /Vault POST \/v1\/aws\/config\/rotate-root answered 400: .*must have exactly one access key/,
@@ -187,7 +294,7 @@ describe("RotateRoot dynamic provider (through the provider host)", function () 
     try {
       await host.configure({ "vault:address": env.vault.address, "vault:token": weak });
       await assert.rejects(
-        host.create({ __provider: provider, mountPath: "aws" }),
+        host.create({ ...env.inputs(), __provider: provider }),
         /answered 403: .*permission denied/,
       );
       assert.equal(env.rootKey()!.access_key, env.oldKey);
@@ -202,7 +309,13 @@ describe("RotateRoot dynamic provider (through the provider host)", function () 
     try {
       await host.configure({ "vault:address": "https://vault.example.com" });
       await assert.rejects(
-        host.create({ __provider: provider, mountPath: "aws" }),
+        host.create({
+          __provider: provider,
+          mountPath: "aws",
+          accessKey: "AKIA1",
+          secretKey: "s",
+          region: "us-east-1",
+        }),
         /vault:token.*VAULT_TOKEN/,
       );
     } finally {
@@ -210,24 +323,34 @@ describe("RotateRoot dynamic provider (through the provider host)", function () 
     }
   });
 
-  it("check refuses a mount path that is not one", async () => {
-    const result = await rotateRootProvider.check!({}, { mountPath: "/aws/" });
+  it("check refuses a mount path that is not one, and a missing key or region", async () => {
+    const result = await rotateRootProvider.check!(
+      {},
+      { mountPath: "/aws/", accessKey: "AKIA1", region: "us-east-1" },
+    );
     assert.deepEqual(result.failures, [
       {
         property: "mountPath",
         reason: "must be the AWS secrets engine mount path, without leading or trailing /",
       },
+      { property: "secretKey", reason: "is required to configure the engine's root key" },
     ]);
   });
 
-  it("replaces only when the mount changes", async () => {
-    const olds = { mountPath: "aws", rotatedAt: "2026-01-01T00:00:00.000Z" };
-    assert.deepEqual(await rotateRootProvider.diff!("id", olds, { mountPath: "aws" }), {
+  it("diff: nothing changes under the same key and settings; another mount replaces", async () => {
+    const olds = {
+      mountPath: "aws",
+      region: "us-east-1",
+      suppliedAccessKeyId: "AKIA1",
+      rotatedAt: "2026-01-01T00:00:00.000Z",
+    };
+    const news = { mountPath: "aws", accessKey: "AKIA1", secretKey: "s", region: "us-east-1" };
+    assert.deepEqual(await rotateRootProvider.diff!("id", olds, news), {
       changes: false,
       replaces: [],
       deleteBeforeReplace: false,
     });
-    assert.deepEqual(await rotateRootProvider.diff!("id", olds, { mountPath: "aws2" }), {
+    assert.deepEqual(await rotateRootProvider.diff!("id", olds, { ...news, mountPath: "aws2" }), {
       changes: true,
       replaces: ["mountPath"],
       deleteBeforeReplace: false,
@@ -239,10 +362,16 @@ describe("RotateRoot dynamic provider (through the provider host)", function () 
     const host = await DynamicProviderHost.start({ env: cleanEnv() });
     try {
       await host.configure({ "vault:address": env.vault.address, "vault:token": env.token });
-      const props = { __provider: provider, mountPath: "aws", rotatedAt: "2026-01-01T00:00:00.000Z" };
-      const read = await host.read("aws/config/rotate-root", props);
+      const props = {
+        __provider: provider,
+        mountPath: "aws",
+        region: "us-east-1",
+        suppliedAccessKeyId: env.oldKey,
+        rotatedAt: "2026-01-01T00:00:00.000Z",
+      };
+      const read = await host.read("aws/config/root", props);
       assert.equal(read.props.rotatedAt, "2026-01-01T00:00:00.000Z");
-      await host.delete("aws/config/rotate-root", props);
+      await host.delete("aws/config/root", props);
       assert.equal(env.vault.requests.length, 0);
       assert.equal(env.rootKey()!.access_key, env.oldKey);
     } finally {

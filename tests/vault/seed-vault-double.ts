@@ -23,6 +23,7 @@ export function seedVaultDouble(
       oidc_discovery_url: auth.oidcDiscoveryUrl as string,
       bound_issuer: auth.boundIssuer as string,
       ...(auth.oidcDiscoveryCaPem ? { oidc_discovery_ca_pem: auth.oidcDiscoveryCaPem as string } : {}),
+      ...(auth.jwtSupportedAlgs ? { jwt_supported_algs: auth.jwtSupportedAlgs as string[] } : {}),
     });
   }
   for (const rec of resources.filter((r) => r.type === "vault:jwt/authBackendRole:AuthBackendRole")) {

@@ -62,7 +62,7 @@ describe("TfcJwtTrust", () => {
         verboseOidcLogging: false,
         tokenPolicies: [`aws-tfc-${phase}-creds`],
         tokenType: "service",
-        tokenNoDefaultPolicy: false,
+        tokenNoDefaultPolicy: true,
         tokenTtl: phase === "plan" ? 1200 : 2400,
         tokenMaxTtl: phase === "plan" ? 1200 : 2400,
       });

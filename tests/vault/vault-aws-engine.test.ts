@@ -19,6 +19,7 @@ const BACKEND = "vault:aws/secretBackend:SecretBackend";
 const ROLE = "vault:aws/secretBackendRole:SecretBackendRole";
 const POLICY = "vault:index/policy:Policy";
 const ROTATE = "pulumi-nodejs:dynamic/vault:RotateRoot";
+const MOUNT = "vault:index/mount:Mount";
 
 describe("VaultAwsEngine", () => {
   before(installMocks);
@@ -82,6 +83,43 @@ describe("VaultAwsEngine", () => {
     });
   });
 
+  it("never sends STS TTLs for session_token (the Terraform Vault provider refuses them)", async () => {
+    new VaultAwsEngine(
+      "eng",
+      vaultAwsEngineArgs(vaultSide({ applyCredentialType: "session_token", applyStsTtlSeconds: 1800 })),
+    );
+    await settled();
+    const apply = plain(recorder.one(ROLE, "eng-apply-role").inputs) as Record<string, unknown>;
+    assert.equal(apply.credentialType, "session_token");
+    assert.ok(!("defaultStsTtl" in apply) && !("maxStsTtl" in apply), JSON.stringify(apply));
+    assert.equal(apply.policyDocument, undefined);
+  });
+
+  it("sends STS TTLs for federation_token", async () => {
+    new VaultAwsEngine(
+      "eng",
+      vaultAwsEngineArgs(vaultSide({ applyCredentialType: "federation_token", applyStsTtlSeconds: 1800 })),
+    );
+    await settled();
+    const apply = plain(recorder.one(ROLE, "eng-apply-role").inputs) as Record<string, unknown>;
+    assert.equal(apply.defaultStsTtl, 1800);
+    assert.equal(apply.maxStsTtl, 1800);
+  });
+
+  it("gives the plan role the plan phase's permissions boundary from config (and apply its own)", async () => {
+    const planBoundary = "arn:aws:iam::123456789012:policy/tfc-plan-boundary";
+    const applyBoundary = "arn:aws:iam::123456789012:policy/tfc-apply-boundary";
+    new VaultAwsEngine(
+      "eng",
+      vaultAwsEngineArgs(
+        vaultSide({ planPermissionsBoundaryArn: planBoundary, applyPermissionsBoundaryArn: applyBoundary }),
+      ),
+    );
+    await settled();
+    assert.equal(recorder.one(ROLE, "eng-plan-role").inputs.permissionsBoundaryArn, planBoundary);
+    assert.equal(recorder.one(ROLE, "eng-apply-role").inputs.permissionsBoundaryArn, applyBoundary);
+  });
+
   it("writes one policy per phase whose text grants that phase's role only", async () => {
     new VaultAwsEngine("eng", vaultAwsEngineArgs(vaultSide({ awsMountPath: "aws-tfc" })));
     await settled();
@@ -91,7 +129,7 @@ describe("VaultAwsEngine", () => {
     assert.match(text, /path "aws-tfc\/creds\/tfc-plan" \{\n {2}capabilities = \["read"\]\n\}/);
     assert.match(
       text,
-      /path "sys\/leases\/revoke\/aws-tfc\/creds\/tfc-plan\/\*" \{\n {2}capabilities = \["update"\]\n\}/,
+      /path "sys\/leases\/revoke\/aws-tfc\/creds\/tfc-plan\/\*" \{\n {2}capabilities = \["update"\]\n {2}denied_parameters = \{\n {4}"lease_id" = \[\]\n {2}\}\n\}/,
     );
     assert.doesNotMatch(text, /tfc-apply/);
     const apply = recorder.one(POLICY, "eng-apply-policy");
@@ -146,14 +184,33 @@ describe("VaultAwsEngine", () => {
     assert.equal(isSecretInput(backend.inputs.secretKey), true);
   });
 
-  it("rotates the root key once, after the backend, when asked", async () => {
-    const side = vaultSide({ ...WITH_ROOT_KEYS.values, rotateRootKey: true }, WITH_ROOT_KEYS.secrets);
+  it("with rotation, mounts a plain mount and leaves config/root to RotateRoot alone (keys secret)", async () => {
+    const side = vaultSide(
+      { ...WITH_ROOT_KEYS.values, rotateRootKey: true, awsRegion: "eu-west-1" },
+      WITH_ROOT_KEYS.secrets,
+    );
     new VaultAwsEngine("eng", vaultAwsEngineArgs(side));
     await settled();
+    // No aws.SecretBackend: the provider would rewrite config/root with the rotated (deleted) key
+    // on any later change of region or endpoint.
+    assert.equal(recorder.ofType(BACKEND).length, 0);
+    const mount = recorder.one(MOUNT, "eng-mount");
+    assert.deepEqual(plain(mount.inputs), {
+      path: "aws",
+      type: "aws",
+      description: "tfc-jit-aws: just-in-time AWS credentials for HCP Terraform runs",
+      defaultLeaseTtlSeconds: 1800,
+      maxLeaseTtlSeconds: 3600,
+    });
     const rotate = recorder.one(ROTATE, "eng-rotate-root");
     assert.equal(rotate.inputs.mountPath, "aws");
+    assert.equal(rotate.inputs.region, "eu-west-1");
+    assert.equal(isSecretInput(rotate.inputs.accessKey), true);
+    assert.equal(isSecretInput(rotate.inputs.secretKey), true);
+    assert.equal(plain(rotate.inputs.secretKey), ROOT_SECRET_KEY);
     assert.equal(typeof rotate.inputs.__provider, "string");
     assert.doesNotMatch(rotate.inputs.__provider as string, new RegExp(ROOT_SECRET_KEY));
+    assert.equal(recorder.one(ROLE, "eng-plan-role").inputs.backend, "aws");
   });
 
   it("refuses combinations that cannot work, before creating anything", () => {
@@ -219,13 +276,13 @@ describe("VaultAwsEngine resource options", () => {
     return seen;
   }
 
-  it("with rotation, ignores root-key drift (Pulumi must not write the deleted key back) and rotates after the backend", () => {
+  it("with rotation, RotateRoot runs after the mount and nothing else writes the root config", () => {
     const side = vaultSide({ ...WITH_ROOT_KEYS.values, rotateRootKey: true }, WITH_ROOT_KEYS.secrets);
     const opts = optionsOf(vaultAwsEngineArgs(side));
-    assert.deepEqual(opts.get("eng-backend")?.ignoreChanges, ["accessKey", "secretKey"]);
+    assert.equal(opts.has("eng-backend"), false);
     const dependsOn = opts.get("eng-rotate-root")?.dependsOn as pulumi.Resource[];
     assert.equal(dependsOn.length, 1);
-    assert.ok(dependsOn[0] instanceof vault.aws.SecretBackend);
+    assert.ok(dependsOn[0] instanceof vault.Mount);
   });
 
   it("without rotation, lets root-key changes through", () => {

@@ -12,6 +12,7 @@ import { VaultDouble } from "../support/vault-double";
 import { VaultAwsEngine } from "../../components/vault-aws-engine";
 import { TfcJwtTrust } from "../../components/tfc-jwt-trust";
 import { tfcJwtTrustArgs, vaultAwsEngineArgs } from "../../components/vault-side-args";
+import { renderPhasePolicy } from "../../components/vault-policy";
 import { seedVaultDouble } from "./seed-vault-double";
 import { vaultSide } from "./fixtures";
 
@@ -113,7 +114,8 @@ describe("Vault side end to end (Vault double, hooks' calls)", function () {
     assert.equal(revoke.status, 204);
     assert.ok(!aws.userNames().includes(user), "the IAM user is deleted");
     const lookup = await call("PUT", "sys/leases/lookup", token, { lease_id: leaseId });
-    assert.equal(lookup.status, 400, "lookup (from default) confirms the lease is gone");
+    assert.equal(lookup.status, 400, "lookup (granted for its own leases) confirms the lease is gone");
+    assert.deepEqual(lookup.body.errors, ["invalid lease"]);
     assert.equal((await call("POST", "auth/token/revoke-self", token)).status, 204);
   });
 
@@ -134,6 +136,60 @@ describe("Vault side end to end (Vault double, hooks' calls)", function () {
       (await call("PUT", `sys/leases/revoke/${creds.body.lease_id!}`, token, { sync: true })).status,
       204,
     );
+  });
+
+  it("a plan token cannot revoke another role's lease through the body of its allowed path", async () => {
+    const plan = await loginToken("tfc-plan", run("plan"));
+    const apply = await loginToken("tfc-apply", run("apply"));
+    const own = (await call("GET", "aws/creds/tfc-plan", plan)).body.lease_id!;
+    const other = (await call("GET", "aws/creds/tfc-apply", apply)).body.lease_id!;
+    const res = await call("PUT", `sys/leases/revoke/${own}`, plan, { lease_id: other, sync: true });
+    assert.equal(res.status, 403);
+    assert.deepEqual(res.body.errors, ["1 error occurred:\n\t* permission denied\n\n"]);
+    const live = vault.liveLeases().map((l) => l.leaseId);
+    assert.ok(live.includes(other), "the apply lease is still live");
+    assert.ok(live.includes(own), "nothing was revoked");
+    // Nor by naming it in the query string: Vault reads a write's data from its body only.
+    const query = await call("PUT", `sys/leases/revoke/${own}?lease_id=${encodeURIComponent(other)}`, plan, {
+      sync: true,
+    });
+    assert.equal(query.status, 204);
+    assert.ok(
+      vault.liveLeases().some((l) => l.leaseId === other),
+      "the query lease_id was ignored",
+    );
+    assert.ok(!vault.liveLeases().some((l) => l.leaseId === own), "the URL's (own) lease was revoked");
+  });
+
+  it("what remains: a plan token can revoke the plan lease of another run of the same workspace", async () => {
+    const runA = await loginToken("tfc-plan", run("plan", { runId: "run-A1" }));
+    const runB = await loginToken("tfc-plan", run("plan", { runId: "run-B2" }));
+    const leaseB = (await call("GET", "aws/creds/tfc-plan", runB)).body.lease_id!;
+    assert.equal((await call("PUT", `sys/leases/revoke/${leaseB}`, runA, { sync: true })).status, 204);
+    assert.ok(!vault.liveLeases().some((l) => l.leaseId === leaseB));
+  });
+
+  it("without the lease_id denial, the body names any lease: the double follows Vault's handler", async () => {
+    const plan = await loginToken("tfc-plan", run("plan"));
+    const apply = await loginToken("tfc-apply", run("apply"));
+    const own = (await call("GET", "aws/creds/tfc-plan", plan)).body.lease_id!;
+    const other = (await call("GET", "aws/creds/tfc-apply", apply)).body.lease_id!;
+    const planPolicy = "aws-tfc-plan-creds";
+    vault.addPolicy(
+      planPolicy,
+      'path "sys/leases/revoke/aws/creds/tfc-plan/*" { capabilities = ["update"] }',
+    );
+    try {
+      const res = await call("PUT", `sys/leases/revoke/${own}`, plan, { lease_id: other, sync: true });
+      assert.equal(res.status, 204);
+      assert.ok(!vault.liveLeases().some((l) => l.leaseId === other), "the body's lease was revoked");
+      assert.ok(
+        vault.liveLeases().some((l) => l.leaseId === own),
+        "not the URL's",
+      );
+    } finally {
+      vault.addPolicy(planPolicy, renderPhasePolicy("aws", "tfc-plan", "iam_user", "plan"));
+    }
   });
 
   it("an apply token cannot revoke a plan lease", async () => {
@@ -168,7 +224,7 @@ describe("Vault side end to end (Vault double, hooks' calls)", function () {
       run_phase: "apply",
       workspace_id: WS_ID,
     });
-    assert.deepEqual([...res.body.auth!.policies].sort(), ["aws-tfc-apply-creds", "default"]);
+    assert.deepEqual(res.body.auth!.policies, ["aws-tfc-apply-creds"], "no default policy");
     assert.equal(res.body.auth!.lease_duration, 3600);
   });
 });

@@ -4,27 +4,44 @@ import { phaseGrants, phasePolicyName, renderPhasePolicy } from "../../component
 import { CREDENTIAL_TYPES } from "../../components/aws-credential-types";
 import { aclAllows, DEFAULT_POLICY, parsePolicyHcl, type Capability } from "../support/vault-double-acl";
 
-type ParsedPolicy = Readonly<Record<string, readonly Capability[]>>;
+interface ParsedStanza {
+  capabilities: Capability[];
+  allowed_parameters?: Record<string, string[]>;
+  denied_parameters?: Record<string, string[]>;
+}
+type ParsedPolicy = Readonly<Record<string, ParsedStanza>>;
 
-/** Parses policy HCL as Vault would read it: path -> capabilities. */
+/** Parses policy HCL with a real HCL parser (not the double's): path -> stanza. */
 async function parsePolicy(text: string): Promise<ParsedPolicy> {
-  const json = (await parse("policy.hcl", text)) as {
-    path?: Record<string, { capabilities: Capability[] }[]>;
-  };
+  const json = (await parse("policy.hcl", text)) as { path?: Record<string, ParsedStanza[]> };
   return Object.fromEntries(
     Object.entries(json.path ?? {}).map(([p, blocks]) => {
       assert.equal(blocks.length, 1, `path ${p} is declared once`);
-      return [p, blocks[0].capabilities];
+      return [p, blocks[0]];
     }),
   );
 }
 
+const TOKEN_SELF = {
+  "auth/token/revoke-self": { capabilities: ["update"] },
+  "auth/token/lookup-self": { capabilities: ["read"] },
+};
+const NO_LEASE_ID_PARAMETER = { lease_id: [] };
+
 describe("Vault policy per phase", () => {
-  it("grants an iam_user phase exactly: read its creds, revoke its own leases", async () => {
+  it("grants an iam_user phase exactly the hooks' calls: its creds, its leases, its own token", async () => {
     const policy = await parsePolicy(renderPhasePolicy("aws", "tfc-plan", "iam_user", "plan"));
     assert.deepEqual(policy, {
-      "aws/creds/tfc-plan": ["read"],
-      "sys/leases/revoke/aws/creds/tfc-plan/*": ["update"],
+      "aws/creds/tfc-plan": { capabilities: ["read"] },
+      "sys/leases/revoke/aws/creds/tfc-plan/*": {
+        capabilities: ["update"],
+        denied_parameters: NO_LEASE_ID_PARAMETER,
+      },
+      "sys/leases/lookup": {
+        capabilities: ["update"],
+        allowed_parameters: { lease_id: ["aws/creds/tfc-plan/*"] },
+      },
+      ...TOKEN_SELF,
     });
   });
 
@@ -32,54 +49,105 @@ describe("Vault policy per phase", () => {
     it(`grants a ${type} phase both credential endpoints and their lease prefixes, nothing else`, async () => {
       const policy = await parsePolicy(renderPhasePolicy("team/aws", "tfc-apply", type, "apply"));
       assert.deepEqual(policy, {
-        "team/aws/creds/tfc-apply": ["read"],
-        "team/aws/sts/tfc-apply": ["read"],
-        "sys/leases/revoke/team/aws/creds/tfc-apply/*": ["update"],
-        "sys/leases/revoke/team/aws/sts/tfc-apply/*": ["update"],
+        "team/aws/creds/tfc-apply": { capabilities: ["read"] },
+        "team/aws/sts/tfc-apply": { capabilities: ["read"] },
+        "sys/leases/revoke/team/aws/creds/tfc-apply/*": {
+          capabilities: ["update"],
+          denied_parameters: NO_LEASE_ID_PARAMETER,
+        },
+        "sys/leases/revoke/team/aws/sts/tfc-apply/*": {
+          capabilities: ["update"],
+          denied_parameters: NO_LEASE_ID_PARAMETER,
+        },
+        "sys/leases/lookup": {
+          capabilities: ["update"],
+          allowed_parameters: { lease_id: ["team/aws/creds/tfc-apply/*", "team/aws/sts/tfc-apply/*"] },
+        },
+        ...TOKEN_SELF,
       });
     });
   }
 
-  it("the rendered text and the grant list agree for every credential type", async () => {
+  it("the rendered text, the double's reading of it and the grant list agree for every type", async () => {
     for (const type of CREDENTIAL_TYPES) {
-      const policy = await parsePolicy(renderPhasePolicy("aws", "r", type, "plan"));
+      const text = renderPhasePolicy("aws", "r", type, "plan");
+      const policy = await parsePolicy(text);
+      const grants = phaseGrants("aws", "r", type);
       assert.deepEqual(
-        policy,
-        Object.fromEntries(phaseGrants("aws", "r", type).map((g) => [g.path, g.capabilities])),
+        Object.fromEntries(Object.entries(policy).map(([p, st]) => [p, st.capabilities])),
+        Object.fromEntries(grants.map((g) => [g.path, g.capabilities])),
+      );
+      assert.deepEqual(
+        parsePolicyHcl(text).map((r) => [r.path, r.allowedParameters, r.deniedParameters]),
+        grants.map((g) => [g.path, g.allowedParameters, g.deniedParameters]),
       );
     }
   });
 
   describe("what a plan token may do on Vault (hooks' calls included), by the Vault double's ACL", () => {
-    // The token carries the phase policy plus Vault's built-in `default` policy.
-    const plan = [parsePolicyHcl(renderPhasePolicy("aws", "tfc-plan", "iam_user", "plan")), DEFAULT_POLICY];
-    const allows = (policies: typeof plan, path: string, cap: Capability) => aclAllows(policies, path, [cap]);
+    // token_no_default_policy: the token carries the phase policy only.
+    const plan = [parsePolicyHcl(renderPhasePolicy("aws", "tfc-plan", "iam_user", "plan"))];
+    const allows = (path: string, cap: Capability, data: Record<string, unknown> = {}) =>
+      aclAllows(plan, path, [cap], data);
+    const OWN = "aws/creds/tfc-plan/Q1w2E3r4T5y6";
 
     it("reads its own phase's credentials", () => {
-      assert.equal(allows(plan, "aws/creds/tfc-plan", "read"), true);
+      assert.equal(allows("aws/creds/tfc-plan", "read"), true);
     });
 
     it("cannot read apply credentials, roles, the root config, or rotate the root key", () => {
-      assert.equal(allows(plan, "aws/creds/tfc-apply", "read"), false);
-      assert.equal(allows(plan, "aws/creds/tfc-plan-admin", "read"), false);
-      assert.equal(allows(plan, "aws/sts/tfc-plan", "read"), false);
-      assert.equal(allows(plan, "aws/roles/tfc-plan", "read"), false);
-      assert.equal(allows(plan, "aws/config/root", "read"), false);
-      assert.equal(allows(plan, "aws/config/rotate-root", "update"), false);
-      assert.equal(allows(plan, "aws/creds/tfc-plan", "update"), false);
+      assert.equal(allows("aws/creds/tfc-apply", "read"), false);
+      assert.equal(allows("aws/creds/tfc-plan-admin", "read"), false);
+      assert.equal(allows("aws/sts/tfc-plan", "read"), false);
+      assert.equal(allows("aws/roles/tfc-plan", "read"), false);
+      assert.equal(allows("aws/config/root", "read"), false);
+      assert.equal(allows("aws/config/rotate-root", "update"), false);
+      assert.equal(allows("aws/creds/tfc-plan", "update"), false);
     });
 
-    it("revokes its own lease by PUT sys/leases/revoke/<lease_id>, as the hooks do", () => {
-      assert.equal(allows(plan, "sys/leases/revoke/aws/creds/tfc-plan/Q1w2E3r4T5y6", "update"), true);
+    it("revokes its own lease by PUT sys/leases/revoke/<lease_id> {sync}, as the hooks do", () => {
+      assert.equal(allows(`sys/leases/revoke/${OWN}`, "update", { sync: true }), true);
     });
 
-    it("cannot revoke other roles' leases, by prefix, or through the body form", () => {
-      assert.equal(allows(plan, "sys/leases/revoke/aws/creds/tfc-apply/Q1w2E3r4T5y6", "update"), false);
-      assert.equal(allows(plan, "sys/leases/revoke/aws/creds/tfc-plan-admin/Q1w2E3r4T5y6", "update"), false);
-      assert.equal(allows(plan, "sys/leases/revoke-prefix/aws/creds/tfc-plan", "update"), false);
-      assert.equal(allows(plan, "sys/leases/revoke-force/aws/creds/tfc-plan", "update"), false);
-      // The body form (`PUT sys/leases/revoke {lease_id}`) is not granted: hooks put the id in the path.
-      assert.equal(allows(plan, "sys/leases/revoke", "update"), false);
+    it("cannot name another lease in the body of an allowed revoke path (Vault reads the body first)", () => {
+      for (const lease of ["aws/creds/tfc-apply/X", "auth/jwt-tfc/login/Y", OWN]) {
+        assert.equal(allows(`sys/leases/revoke/${OWN}`, "update", { lease_id: lease, sync: true }), false);
+        assert.equal(allows(`sys/leases/revoke/${OWN}`, "update", { LEASE_ID: lease }), false);
+      }
+    });
+
+    it("cannot revoke other roles' leases, by prefix, or through the bare body form", () => {
+      assert.equal(allows("sys/leases/revoke/aws/creds/tfc-apply/Q1w2E3r4T5y6", "update"), false);
+      assert.equal(allows("sys/leases/revoke/aws/creds/tfc-plan-admin/Q1w2E3r4T5y6", "update"), false);
+      assert.equal(allows("sys/leases/revoke-prefix/aws/creds/tfc-plan", "update"), false);
+      assert.equal(allows("sys/leases/revoke-force/aws/creds/tfc-plan", "update"), false);
+      assert.equal(allows("sys/leases/revoke", "update", { lease_id: OWN }), false);
+    });
+
+    it("looks up leases of its own role only", () => {
+      assert.equal(allows("sys/leases/lookup", "update", { lease_id: OWN }), true);
+      assert.equal(allows("sys/leases/lookup", "update", { lease_id: "aws/creds/tfc-apply/X" }), false);
+      assert.equal(allows("sys/leases/lookup", "update", { lease_id: "aws/creds/tfc-plan-admin/X" }), false);
+      assert.equal(allows("sys/leases/lookup", "update", { lease_id: OWN, other: 1 }), false);
+    });
+
+    it("has none of the default policy's other grants: renewals, capabilities, cubbyhole", () => {
+      assert.equal(allows("auth/token/revoke-self", "update"), true);
+      assert.equal(allows("auth/token/lookup-self", "read"), true);
+      assert.equal(allows("auth/token/renew-self", "update"), false);
+      assert.equal(allows("sys/leases/renew", "update", { lease_id: OWN }), false);
+      assert.equal(allows("sys/capabilities-self", "update"), false);
+      assert.equal(allows("cubbyhole/x", "read"), false);
+    });
+
+    it("Vault's merge: the default policy's unconstrained lookup grant does not lift the constraint", () => {
+      const withDefault = [...plan, DEFAULT_POLICY];
+      const lookup = (lease: string) =>
+        aclAllows(withDefault, "sys/leases/lookup", ["update"], { lease_id: lease });
+      assert.equal(lookup("aws/creds/tfc-apply/X"), false);
+      assert.equal(lookup(OWN), true);
+      // ...but it does add the grants the phase policy leaves out.
+      assert.equal(aclAllows(withDefault, "auth/token/renew-self", ["update"]), true);
     });
   });
 
