@@ -4,6 +4,7 @@
  * Plain functions only (serialized by value into each provider).
  */
 import type * as pulumi from "@pulumi/pulumi";
+import type { ApiResource } from "./client";
 import { resolveConnection, settingsFromConfig, type TfcConnection, type TfcSettings } from "./credentials";
 
 /** What a value that is not known yet looks like inside a dynamic provider during preview (#6310). */
@@ -99,4 +100,13 @@ export function importHint(type: string, existingId: string | undefined): string
     `. It already exists${existingId ? ` as ${existingId}` : ""}: to manage it with Pulumi, adopt it with the ` +
     `resource option { import: "${id}" } (pulumi import ${type} <name> ${id}), or choose another name`
   );
+}
+
+/**
+ * The workspace's agent pool: the API returns it only as `relationships["agent-pool"].data.id`,
+ * never as an attribute (docs/upstream-behaviour.md "HCP Terraform API"; go-tfe PR #815).
+ */
+export function poolOf(data: ApiResource): string | undefined {
+  const id = (data.relationships?.["agent-pool"]?.data as { id?: unknown } | null | undefined)?.id;
+  return typeof id === "string" && id !== "" ? id : undefined;
 }

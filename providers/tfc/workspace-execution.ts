@@ -1,21 +1,19 @@
 /**
- * `tfc:WorkspaceExecution`: where an existing workspace's runs execute (`execution-mode` and
- * `agent-pool-id`), managed apart from the workspace like the tfe provider's
- * `tfe_workspace_settings`. That split is what lets a workspace run on a pool that is not
- * organization-scoped: the workspace is created in remote mode, the pool allows it
- * (AgentPoolAllowedWorkspaces), and only then is it switched to agent mode here.
+ * `tfc:WorkspaceExecution`: where an existing workspace's runs execute (`execution-mode` and its
+ * agent pool), managed apart from the workspace like the tfe provider's `tfe_workspace_settings`.
+ * That split is what lets a workspace run on a pool that is not organization-scoped: the workspace
+ * is created with its inherited default mode, the pool allows it (AgentPoolAllowedWorkspaces), and
+ * only then is it switched to agent mode here.
  *
- * API (HCP Terraform workspaces.mdx "Update a Workspace"): PATCH /workspaces/:id with attributes
- * `execution-mode` (`remote|local|agent`) and `agent-pool-id` (only with `agent`). Confirmed: a
- * pool that does not allow the workspace is refused with 422 "Agent pool workspace does not have
- * access to use this agent pool" (hashicorp/terraform-provider-tfe#1111). Assumed: the pointer of
- * that error is `/data/attributes/agent-pool-id`, and `agent-pool-id: null` clears the pool when
- * leaving agent mode. Not sent: `setting-overwrites` (the tfe provider sets it where project
- * defaults exist; UNCONFIRMED whether an explicit execution-mode needs it).
+ * API (docs/upstream-behaviour.md "HCP Terraform API"): PATCH /workspaces/:id with
+ * `execution-mode`, `agent-pool-id` (the pool, or `""` to clear it) and `setting-overwrites`
+ * `{execution-mode: true, agent-pool: true}`, as terraform-provider-tfe sends them. The pool is
+ * read back from `relationships["agent-pool"]` (it is not a response attribute). A pool that does
+ * not allow the workspace is refused with 422 "Agent pool workspace does not have access to use
+ * this agent pool": recognised by status and text, since the error's pointer is not documented.
  *
- * Delete puts the workspace back in `remote` mode, the API's default: a pool still used by a
- * workspace cannot be deleted, and the allow-list removal that follows would otherwise leave the
- * workspace pointing at a pool it may no longer use. A workspace already gone (404) is fine.
+ * Delete returns the workspace to its inherited default (`setting-overwrites` false for both), as
+ * tfe_workspace_settings does, instead of pinning a mode. A workspace already gone (404) is fine.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { apiError, apiRequest, dataOf, isApiError, isNotFound, type ApiResource } from "./client";
@@ -25,6 +23,7 @@ import {
   connectionFor,
   containsUnknown,
   diffFields,
+  poolOf,
   text,
   type TfcProvider,
 } from "./dynamic-support";
@@ -82,43 +81,58 @@ export function workspaceExecutionFailures(
   return failures;
 }
 
-/** The pool is sent with agent mode and cleared (null) with any other mode. */
+/** The pool is sent with agent mode and cleared (`""`) with any other mode; the overwrite is set. */
 export function workspaceExecutionBody(state: WorkspaceExecutionState): unknown {
   return {
     data: {
       type: "workspaces",
       attributes: {
         "execution-mode": state.executionMode,
-        "agent-pool-id": state.executionMode === "agent" ? state.agentPoolId : null,
+        "agent-pool-id": state.executionMode === "agent" ? state.agentPoolId : "",
+        "setting-overwrites": { "execution-mode": true, "agent-pool": true },
       },
     },
   };
 }
 
+/** Back to the project/organization default, as tfe_workspace_settings does on delete. */
+export const INHERIT_DEFAULT_BODY = {
+  data: {
+    type: "workspaces",
+    attributes: { "setting-overwrites": { "execution-mode": false, "agent-pool": false } },
+  },
+};
+
+/** The pool counts only in agent mode (tfe_workspace_settings reads it the same way). */
 export function workspaceExecutionFromApi(data: ApiResource): WorkspaceExecutionState {
-  const a = data.attributes ?? {};
-  const pool = text(a["agent-pool-id"]);
+  const mode = text(data.attributes?.["execution-mode"], "remote") as ExecutionMode;
   return compact({
     workspaceId: data.id,
-    executionMode: text(a["execution-mode"], "remote") as ExecutionMode,
-    agentPoolId: pool === "" ? undefined : pool,
+    executionMode: mode,
+    agentPoolId: mode === "agent" ? poolOf(data) : undefined,
   });
+}
+
+/** Whether HCP Terraform refused agent mode because the pool does not allow the workspace. */
+export function isPoolNotAllowed(err: unknown): boolean {
+  return isApiError(err, 422) && /does not have access to use this agent pool/i.test(err.message);
 }
 
 /** PATCH the workspace; a refused pool gets the fix appended to the API's own reason. */
 async function applyExecution(
   settings: TfcProvider<unknown, unknown>["settings"],
-  state: WorkspaceExecutionState,
+  workspaceId: string,
+  body: unknown,
 ): Promise<void> {
   try {
     await apiRequest(connectionFor(settings), {
       method: "PATCH",
-      path: `/workspaces/${encodeURIComponent(state.workspaceId)}`,
-      body: workspaceExecutionBody(state),
-      subject: subject(state.workspaceId),
+      path: `/workspaces/${encodeURIComponent(workspaceId)}`,
+      body,
+      subject: subject(workspaceId),
     });
   } catch (err) {
-    if (isApiError(err, 422) && err.pointer === "/data/attributes/agent-pool-id") {
+    if (isPoolNotAllowed(err) && isApiError(err)) {
       throw apiError(
         `${err.message}. Fix: allow the workspace on the pool first (tfc.AgentPoolAllowedWorkspaces, and make ` +
           "this resource dependOn it), or make the pool organization-scoped",
@@ -152,7 +166,7 @@ export const workspaceExecutionProvider: TfcProvider<WorkspaceExecutionState, Wo
   },
 
   async create(inputs) {
-    await applyExecution(this.settings, inputs);
+    await applyExecution(this.settings, inputs.workspaceId, workspaceExecutionBody(inputs));
     return { id: inputs.workspaceId, outs: { ...inputs } };
   },
 
@@ -172,13 +186,13 @@ export const workspaceExecutionProvider: TfcProvider<WorkspaceExecutionState, Wo
   },
 
   async update(_id, _olds, news) {
-    await applyExecution(this.settings, news);
+    await applyExecution(this.settings, news.workspaceId, workspaceExecutionBody(news));
     return { outs: { ...news } };
   },
 
   async delete(id, props) {
     try {
-      await applyExecution(this.settings, { workspaceId: props.workspaceId ?? id, executionMode: "remote" });
+      await applyExecution(this.settings, props.workspaceId ?? id, INHERIT_DEFAULT_BODY);
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }

@@ -14,6 +14,7 @@ import {
   diffFields,
   text,
   importHint,
+  poolOf,
   type TfcProvider,
 } from "./dynamic-support";
 
@@ -40,8 +41,8 @@ export interface WorkspaceArgs {
   readonly description?: pulumi.Input<string>;
   /**
    * Where runs execute; `agent` requires agentPoolId. Leave it (and agentPoolId) out when a
-   * WorkspaceExecution manages them: the workspace is then created in the API's default mode
-   * (`remote`) and never reports the mode as drift.
+   * WorkspaceExecution manages them, or to keep the project/organization default: the workspace
+   * then inherits that default (`setting-overwrites` false) and never reports the mode as drift.
    */
   readonly executionMode?: pulumi.Input<ExecutionMode>;
   /** Agent pool (`apool-...`); only with executionMode "agent". */
@@ -141,9 +142,11 @@ export function workspaceFailures(news: Partial<WorkspaceInputs>): pulumi.dynami
 }
 
 /**
- * `leavingAgent`: the stored workspace is in agent mode and the new one is not. Only then is the
- * pool cleared explicitly with null. UNCONFIRMED whether the API clears it by itself on a mode
- * change; sending null works either way, and a create never sends it.
+ * A managed execution mode is sent as terraform-provider-tfe sends it: the mode, the overwrite
+ * flags set (so the workspace stops inheriting the project/organization default), and, when
+ * `leavingAgent` (stored agent, new mode not agent), `agent-pool-id: ""` to clear the pool
+ * (docs/upstream-behaviour.md "HCP Terraform API"). An unmanaged mode sends none of them, so
+ * a new workspace inherits the default. A create never sends an empty pool.
  */
 export function workspaceBody(inputs: WorkspaceInputs, leavingAgent = false): unknown {
   const vcs = inputs.vcsRepo;
@@ -154,8 +157,9 @@ export function workspaceBody(inputs: WorkspaceInputs, leavingAgent = false): un
         name: inputs.name,
         description: inputs.description,
         "execution-mode": inputs.executionMode,
-        "agent-pool-id":
-          inputs.executionMode === "agent" ? inputs.agentPoolId : leavingAgent ? null : undefined,
+        "agent-pool-id": inputs.executionMode === "agent" ? inputs.agentPoolId : leavingAgent ? "" : undefined,
+        "setting-overwrites":
+          inputs.executionMode === undefined ? undefined : { "execution-mode": true, "agent-pool": true },
         "terraform-version": inputs.terraformVersion,
         "working-directory": inputs.workingDirectory,
         "auto-apply": inputs.autoApply,
@@ -196,7 +200,7 @@ export function workspaceFromApi(
     projectId: managed("projectId", project),
     description: managed("description", str(a.description)),
     executionMode: managed("executionMode", str(a["execution-mode"]) as ExecutionMode),
-    agentPoolId: managed("agentPoolId", a["agent-pool-id"] ? str(a["agent-pool-id"]) : undefined),
+    agentPoolId: managed("agentPoolId", poolOf(data)),
     terraformVersion: managed("terraformVersion", str(a["terraform-version"])),
     workingDirectory: managed("workingDirectory", str(a["working-directory"])),
     autoApply: Boolean(a["auto-apply"]),

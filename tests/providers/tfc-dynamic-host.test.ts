@@ -174,7 +174,7 @@ describe("tfc providers under Pulumi's dynamic-provider host (gRPC)", function (
       withProvider("execution", { workspaceId: ws.id, executionMode: "agent", agentPoolId: pool.id }),
     );
     const exeRes = await host.create(exe.inputs);
-    assert.equal(double.get(ws.id)!.attributes["agent-pool-id"], pool.id);
+    assert.equal(double.poolOf(ws.id), pool.id);
 
     const accRead = await host.read(accRes.id, accRes.props);
     assert.equal((await host.diff(accRes.id, accRead.props, acc.inputs)).changes, "none");
@@ -198,7 +198,7 @@ describe("tfc providers under Pulumi's dynamic-provider host (gRPC)", function (
     const err = await rejection(host.create(exe.inputs));
     assert.match(
       err.message,
-      /does not have access to use this agent pool \(\/data\/attributes\/agent-pool-id\)\. Fix: allow the workspace on the pool first/,
+      /does not have access to use this agent pool\. Fix: allow the workspace on the pool first/,
     );
     assert.ok(!err.message.includes(double.validToken));
   });

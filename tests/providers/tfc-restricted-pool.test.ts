@@ -70,7 +70,7 @@ describe("agent pool restricted to the demo workspace (pool, workspace, allow-li
     return { pool, ws, allowed, exec };
   }
 
-  it("creates the workspace in remote mode (no execution mode sent), then puts it on the pool", async () => {
+  it("creates the workspace with its inherited mode (no execution mode sent), then puts it on the pool", async () => {
     const { pool, ws } = await restrictedStack();
     const [create] = double.requests("POST", "/api/v2/organizations/acme/workspaces");
     const attrs = (create.body as { data: { attributes: Record<string, unknown> } }).data.attributes;
@@ -80,7 +80,7 @@ describe("agent pool restricted to the demo workspace (pool, workspace, allow-li
       { id: ws.id, type: "workspaces" },
     ]);
     assert.equal(double.get(ws.id)!.attributes["execution-mode"], "agent");
-    assert.equal(double.get(ws.id)!.attributes["agent-pool-id"], pool.id);
+    assert.equal(double.poolOf(ws.id), pool.id);
   });
 
   it("refresh then diff shows no change on any of the four resources", async () => {
@@ -135,7 +135,7 @@ describe("agent pool restricted to the demo workspace (pool, workspace, allow-li
     const attrs = (wsPatch.body as { data: { attributes: Record<string, unknown> } }).data.attributes;
     assert.ok(!("execution-mode" in attrs) && !("agent-pool-id" in attrs), JSON.stringify(attrs));
     assert.equal(double.get(stack.ws.id)!.attributes["execution-mode"], "agent");
-    assert.equal(double.get(stack.ws.id)!.attributes["agent-pool-id"], stack.pool.id);
+    assert.equal(double.poolOf(stack.ws.id), stack.pool.id);
   });
 
   it("a workspace created in agent mode on the restricted pool is refused: why the mode is set afterwards", async () => {
@@ -154,7 +154,7 @@ describe("agent pool restricted to the demo workspace (pool, workspace, allow-li
     );
     assert.match(
       err.message,
-      /rejected workspace "demo": Agent pool workspace does not have access to use this agent pool \(\/data\/attributes\/agent-pool-id\)/,
+      /rejected workspace "demo": Agent pool workspace does not have access to use this agent pool$/,
     );
   });
 
@@ -174,7 +174,7 @@ describe("agent pool restricted to the demo workspace (pool, workspace, allow-li
     );
     assert.match(
       err.message,
-      /does not have access to use this agent pool .*allow the workspace on the pool first/,
+      /does not have access to use this agent pool\. Fix: allow the workspace on the pool first/,
     );
   });
 

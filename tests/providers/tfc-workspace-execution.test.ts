@@ -97,20 +97,24 @@ describe("tfc:WorkspaceExecution provider", () => {
     assert.deepEqual(req.body, {
       data: {
         type: "workspaces",
-        attributes: { "execution-mode": "agent", "agent-pool-id": restrictedPool },
+        attributes: {
+          "execution-mode": "agent",
+          "agent-pool-id": restrictedPool,
+          "setting-overwrites": { "execution-mode": true, "agent-pool": true },
+        },
       },
     });
     assert.equal(double.log.length, 1);
     assert.equal(double.get(wsId)!.attributes["execution-mode"], "agent");
-    assert.equal(double.get(wsId)!.attributes["agent-pool-id"], restrictedPool);
+    assert.equal(double.poolOf(wsId), restrictedPool);
   });
 
-  it("create on a pool that does not allow the workspace fails with the API's reason, field and fix", async () => {
+  it("create on a pool that does not allow the workspace fails with the API's reason and the fix (matched on 422 + text, no pointer)", async () => {
     const err = await rejection(created({ executionMode: "agent", agentPoolId: restrictedPool }));
     assert.equal(
       err.message,
       `HCP Terraform rejected execution mode of workspace ${wsId}: Agent pool workspace does not have access to use ` +
-        "this agent pool (/data/attributes/agent-pool-id). Fix: allow the workspace on the pool first " +
+        "this agent pool. Fix: allow the workspace on the pool first " +
         "(tfc.AgentPoolAllowedWorkspaces, and make this resource dependOn it), or make the pool organization-scoped",
     );
     assert.equal(double.get(wsId)!.attributes["execution-mode"], "remote");
@@ -118,7 +122,7 @@ describe("tfc:WorkspaceExecution provider", () => {
 
   it("an organization-scoped pool needs no allow-list", async () => {
     await created({ executionMode: "agent", agentPoolId: openPool });
-    assert.equal(double.get(wsId)!.attributes["agent-pool-id"], openPool);
+    assert.equal(double.poolOf(wsId), openPool);
   });
 
   it("create on a missing workspace says it was not found", async () => {
@@ -133,7 +137,8 @@ describe("tfc:WorkspaceExecution provider", () => {
     assert.deepEqual(read.props, outs);
     assert.deepEqual(await p.diff(id, read.props!, inputs), { changes: false, replaces: [] });
 
-    Object.assign(double.get(wsId)!.attributes, { "execution-mode": "remote", "agent-pool-id": null });
+    double.get(wsId)!.attributes["execution-mode"] = "remote";
+    double.get(wsId)!.relationships["agent-pool"] = { data: null };
     const drifted = await p.read(id, outs);
     assert.deepEqual(drifted.props, { workspaceId: wsId, executionMode: "remote" });
     assert.deepEqual(await p.diff(id, drifted.props, inputs), { changes: true, replaces: [] });
@@ -141,16 +146,23 @@ describe("tfc:WorkspaceExecution provider", () => {
     assert.equal(double.get(wsId)!.attributes["execution-mode"], "agent");
   });
 
-  it("going back to remote clears the pool with null", async () => {
+  it("going back to remote clears the pool with an empty id, as terraform-provider-tfe does", async () => {
     const { id, outs } = await created({ executionMode: "agent", agentPoolId: openPool });
     const news: State = { workspaceId: wsId, executionMode: "remote" };
     assert.deepEqual(await p.diff(id, outs!, news), { changes: true, replaces: [] });
     await p.update(id, outs!, news);
     const patch = double.requests("PATCH").at(-1)!;
     assert.deepEqual(patch.body, {
-      data: { type: "workspaces", attributes: { "execution-mode": "remote", "agent-pool-id": null } },
+      data: {
+        type: "workspaces",
+        attributes: {
+          "execution-mode": "remote",
+          "agent-pool-id": "",
+          "setting-overwrites": { "execution-mode": true, "agent-pool": true },
+        },
+      },
     });
-    assert.equal(double.get(wsId)!.attributes["agent-pool-id"], null);
+    assert.equal(double.poolOf(wsId), null);
   });
 
   it("another workspace replaces the resource", async () => {
@@ -185,11 +197,22 @@ describe("tfc:WorkspaceExecution provider", () => {
     assert.equal(double.get(wsId)!.attributes["execution-mode"], "agent");
   });
 
-  it("delete puts the workspace back in remote mode, and a deleted workspace counts as done", async () => {
+  it("delete returns the workspace to the inherited default (setting-overwrites false), not a pinned mode", async () => {
     const { id, outs } = await created({ executionMode: "agent", agentPoolId: openPool });
     await p.delete(id, outs!);
+    const patch = double.requests("PATCH").at(-1)!;
+    assert.deepEqual(patch.body, {
+      data: {
+        type: "workspaces",
+        attributes: { "setting-overwrites": { "execution-mode": false, "agent-pool": false } },
+      },
+    });
     assert.equal(double.get(wsId)!.attributes["execution-mode"], "remote");
-    assert.equal(double.get(wsId)!.attributes["agent-pool-id"], null);
+    assert.deepEqual(double.get(wsId)!.attributes["setting-overwrites"], {
+      "execution-mode": false,
+      "agent-pool": false,
+    });
+    assert.equal(double.poolOf(wsId), null);
 
     await fetch(`${double.url}/api/v2/workspaces/${wsId}`, {
       method: "DELETE",
@@ -197,5 +220,32 @@ describe("tfc:WorkspaceExecution provider", () => {
     });
     await p.delete(id, outs!);
     assert.equal((await p.read(id, outs)).id, "");
+  });
+
+  it("delete in an organization whose default is agent mode leaves the workspace on the default pool", async () => {
+    double.organizationDefaults.set("acme", { executionMode: "agent", agentPoolId: openPool });
+    const { id, outs } = await created({ executionMode: "local" });
+    assert.equal(double.get(wsId)!.attributes["execution-mode"], "local");
+    await p.delete(id, outs!);
+    assert.equal(double.get(wsId)!.attributes["execution-mode"], "agent");
+    assert.equal(double.poolOf(wsId), openPool);
+  });
+
+  it("refresh reads the pool from relationships.agent-pool: no diff after create, a pool changed by hand is drift", async () => {
+    const other = double.seed("agent-pools", "acme", { name: "other", "organization-scoped": true }).id;
+    const { id, outs, inputs } = await created({ executionMode: "agent", agentPoolId: openPool });
+    const body = (await (
+      await fetch(`${double.url}/api/v2/workspaces/${wsId}`, {
+        headers: { Authorization: `Bearer ${double.validToken}` },
+      })
+    ).json()) as { data: { attributes: Record<string, unknown> } };
+    assert.ok(!("agent-pool-id" in body.data.attributes), "the API has no agent-pool-id attribute");
+    const read = await p.read(id, outs);
+    assert.equal(read.props!.agentPoolId, openPool);
+    assert.deepEqual(await p.diff(id, read.props!, inputs), { changes: false, replaces: [] });
+    double.get(wsId)!.relationships["agent-pool"] = { data: { id: other, type: "agent-pools" } };
+    const drifted = await p.read(id, outs);
+    assert.equal(drifted.props!.agentPoolId, other);
+    assert.deepEqual(await p.diff(id, drifted.props!, inputs), { changes: true, replaces: [] });
   });
 });

@@ -104,6 +104,7 @@ describe("tfc:Workspace provider", () => {
           description: "JIT AWS demo",
           "execution-mode": "agent",
           "agent-pool-id": poolId,
+          "setting-overwrites": { "execution-mode": true, "agent-pool": true },
           "terraform-version": "1.9.5",
           "working-directory": "infra",
           "auto-apply": true,
@@ -143,6 +144,28 @@ describe("tfc:Workspace provider", () => {
     // The double reports terraform-version, working-directory and a project the program left out.
     assert.deepEqual(read.props, outs);
     assert.deepEqual(await p.diff(id, read.props!, inputs), { changes: false, replaces: [] });
+  });
+
+  it("a workspace without a mode inherits the organization default and refreshes without a diff", async () => {
+    double.organizationDefaults.set("acme", { executionMode: "agent", agentPoolId: poolId });
+    const { id, outs, inputs } = await created({ organization: "acme", name: "inherits" });
+    const attrs = (double.requests("POST")[0].body as { data: { attributes: Record<string, unknown> } }).data
+      .attributes;
+    assert.ok(!("execution-mode" in attrs) && !("setting-overwrites" in attrs), JSON.stringify(attrs));
+    assert.equal(double.get(id)!.attributes["execution-mode"], "agent");
+    assert.equal(double.poolOf(id), poolId);
+    const read = await p.read(id, outs);
+    assert.deepEqual(read.props, outs);
+    assert.deepEqual(await p.diff(id, read.props!, inputs), { changes: false, replaces: [] });
+  });
+
+  it("a pool changed by hand shows as drift after refresh (read from relationships.agent-pool)", async () => {
+    const { id, outs, inputs } = await created();
+    const other = double.seed("agent-pools", "acme", { name: "other" }).id;
+    double.get(id)!.relationships["agent-pool"] = { data: { id: other, type: "agent-pools" } };
+    const read = await p.read(id, outs);
+    assert.equal(read.props!.agentPoolId, other);
+    assert.deepEqual(await p.diff(id, read.props!, inputs), { changes: true, replaces: [] });
   });
 
   it("read of a full workspace round-trips without a diff", async () => {
@@ -190,16 +213,16 @@ describe("tfc:Workspace provider", () => {
     assert.equal(double.get(id)!.attributes.name, "demo-2");
   });
 
-  it("leaving agent mode clears the pool explicitly so the API accepts it", async () => {
+  it("leaving agent mode clears the pool with an empty id, as terraform-provider-tfe does", async () => {
     const { id, outs, inputs } = await created();
     const news = { ...inputs, executionMode: "remote" as const, agentPoolId: undefined };
     assert.equal((await p.diff(id, outs!, news)).changes, true);
     await p.update(id, outs!, news);
     const attrs = (double.requests("PATCH")[0].body as { data: { attributes: Record<string, unknown> } }).data
       .attributes;
-    assert.equal(attrs["agent-pool-id"], null);
+    assert.equal(attrs["agent-pool-id"], "");
     assert.equal(attrs["execution-mode"], "remote");
-    assert.equal(double.get(id)!.attributes["agent-pool-id"], null);
+    assert.equal(double.poolOf(id), null);
   });
 
   it("handing the mode to a WorkspaceExecution (mode left out) never clears the pool on update", async () => {
@@ -213,7 +236,7 @@ describe("tfc:Workspace provider", () => {
       .attributes;
     assert.ok(!("agent-pool-id" in attrs) && !("execution-mode" in attrs), JSON.stringify(attrs));
     assert.equal(double.get(id)!.attributes["execution-mode"], "agent");
-    assert.equal(double.get(id)!.attributes["agent-pool-id"], poolId);
+    assert.equal(double.poolOf(id), poolId);
   });
 
   it("check accepts a workspace without execution mode, but not a pool without one", async () => {

@@ -55,6 +55,11 @@ export class TfcApiDouble {
   readonly faults: Fault[] = [];
   /** Workspaces whose safe-delete answers 409 (they "manage resources"). */
   readonly managingResources = new Set<string>();
+  /**
+   * Organization default execution mode (organizations.mdx `default-execution-mode`,
+   * `default-agent-pool`); "remote" without a pool when unset.
+   */
+  readonly organizationDefaults = new Map<string, { executionMode: string; agentPoolId: string | null }>();
   private readonly objects = new Map<string, Stored>();
   private server?: Server;
   private seq = 0;
@@ -82,6 +87,7 @@ export class TfcApiDouble {
     this.log.length = 0;
     this.faults.length = 0;
     this.managingResources.clear();
+    this.organizationDefaults.clear();
   }
 
   /** Requests whose method and path match (path may be a RegExp over the `/api/v2/...` path). */
@@ -104,8 +110,48 @@ export class TfcApiDouble {
       type
     ];
     const obj: Stored = { id: `${prefix ?? "x"}-${this.nextId()}`, type, attributes, relationships, owner };
+    if (type === "workspaces") this.normalizeWorkspace(obj);
     this.objects.set(obj.id, obj);
     return obj;
+  }
+
+  /**
+   * The agent pool of a workspace as the API reports it: `relationships["agent-pool"].data.id`
+   * (never an attribute: go-tfe PR #815), or null.
+   */
+  poolOf(workspaceId: string): string | null {
+    const data = this.objects.get(workspaceId)?.relationships["agent-pool"]?.data as { id?: string } | null;
+    return data?.id ?? null;
+  }
+
+  /**
+   * A workspace seeded with the request-only `agent-pool-id` attribute stores it as the
+   * `agent-pool` relationship, as the API does; `setting-overwrites` defaults to "set on the
+   * workspace" for a seeded mode, "inherited" otherwise.
+   */
+  private normalizeWorkspace(ws: Stored): void {
+    const a = ws.attributes;
+    const pool = a["agent-pool-id"];
+    delete a["agent-pool-id"];
+    if (!ws.relationships["agent-pool"]) {
+      ws.relationships["agent-pool"] = {
+        data: typeof pool === "string" && pool !== "" ? { id: pool, type: "agent-pools" } : null,
+      };
+    }
+    if (a["setting-overwrites"] === undefined) {
+      const explicit = a["execution-mode"] !== undefined;
+      a["setting-overwrites"] = { "execution-mode": explicit, "agent-pool": explicit };
+    }
+    if (a["execution-mode"] === undefined) {
+      const d = this.orgDefault(ws.owner);
+      a["execution-mode"] = d.executionMode;
+      ws.relationships["agent-pool"] = { data: d.agentPoolId ? { id: d.agentPoolId, type: "agent-pools" } : null };
+    }
+  }
+
+  /** The organization's default execution mode and pool, which workspaces inherit. */
+  orgDefault(org: string): { executionMode: string; agentPoolId: string | null } {
+    return this.organizationDefaults.get(org) ?? { executionMode: "remote", agentPoolId: null };
   }
 
   private nextId(): string {
@@ -262,31 +308,29 @@ export class TfcApiDouble {
       if (seg.length === 3 && method === "POST") {
         const bad = withBody() ?? this.expectType(data, "workspaces");
         if (bad) return bad;
-        const attrs = data!.attributes ?? {};
-        const problem = this.workspaceProblem(seg[1], attrs, undefined);
-        if (problem) return problem;
         const project =
           (data!.relationships?.project?.data as { id?: string } | undefined)?.id ?? "prj-default";
-        const ws = this.seed(
-          "workspaces",
-          seg[1],
-          {
-            "execution-mode": "remote",
+        const draft: Stored = {
+          id: "",
+          type: "workspaces",
+          owner: seg[1],
+          attributes: {
             "auto-apply": false,
             "queue-all-runs": false,
             "terraform-version": "1.9.5",
             "working-directory": "",
             description: null,
-            "agent-pool-id": null,
             "vcs-repo": null,
-            ...attrs,
-            ...(attrs["vcs-repo"] ? { "vcs-repo": this.vcsRepo(attrs["vcs-repo"] as Attrs) } : {}),
           },
-          {
+          relationships: {
             organization: { data: { id: seg[1], type: "organizations" } },
             project: { data: { id: project, type: "projects" } },
+            "agent-pool": { data: null },
           },
-        );
+        };
+        const problem = this.writeWorkspace(draft, data!.attributes ?? {}, true);
+        if (problem) return problem;
+        const ws = this.seed("workspaces", seg[1], draft.attributes, draft.relationships);
         return [201, { data: this.render(ws) }];
       }
     }
@@ -299,12 +343,8 @@ export class TfcApiDouble {
         if (method === "PATCH") {
           const bad = withBody() ?? this.expectType(data, "workspaces");
           if (bad) return bad;
-          const attrs = { ...ws.attributes, ...(data!.attributes ?? {}) };
-          const problem = this.workspaceProblem(ws.owner, attrs, ws.id);
+          const problem = this.writeWorkspace(ws, data!.attributes ?? {}, false);
           if (problem) return problem;
-          if (data!.attributes?.["vcs-repo"])
-            attrs["vcs-repo"] = this.vcsRepo(data!.attributes["vcs-repo"] as Attrs);
-          ws.attributes = attrs;
           const project = data!.relationships?.project;
           if (project) ws.relationships.project = { data: project.data };
           return [200, { data: this.render(ws) }];
@@ -391,40 +431,82 @@ export class TfcApiDouble {
     return notFoundBody();
   }
 
-  private workspaceProblem(
-    org: string,
-    attrs: Attrs,
-    selfId: string | undefined,
-  ): [number, unknown] | undefined {
-    const name = attrs.name;
+  /**
+   * Applies a create (POST) or update (PATCH) body to a workspace, or answers the API's refusal
+   * without changing it (docs/upstream-behaviour.md "HCP Terraform API"). `agent-pool-id` is a
+   * request attribute only: it is stored as the `agent-pool` relationship. A literal
+   * `execution-mode` sets the overwrite flags; `setting-overwrites: {execution-mode: false}`
+   * returns the workspace to the organization default; `agent-pool-id: ""` (or null) clears
+   * the pool (terraform-provider-tfe resource_tfe_workspace_settings.go).
+   */
+  private writeWorkspace(ws: Stored, body: Attrs, creating: boolean): [number, unknown] | undefined {
+    const rest: Attrs = { ...body };
+    for (const k of ["execution-mode", "agent-pool-id", "setting-overwrites", "vcs-repo"]) delete rest[k];
+    const name = body.name ?? ws.attributes.name;
     if (typeof name !== "string" || !/^[A-Za-z0-9_-]+$/.test(name)) {
       return invalid("/data/attributes/name", "Name is invalid: only letters, numbers, - and _ are allowed");
     }
-    if (this.children("workspaces", org).some((w) => w.id !== selfId && w.attributes.name === name)) {
+    if (this.children("workspaces", ws.owner).some((w) => w.id !== ws.id && w.attributes.name === name)) {
       return invalid("/data/attributes/name", "Name has already been taken");
     }
-    const mode = attrs["execution-mode"];
-    if (mode !== undefined && !(typeof mode === "string" && ["remote", "local", "agent"].includes(mode))) {
-      return invalid("/data/attributes/execution-mode", "Execution mode is not included in the list");
+    const current = (ws.attributes["setting-overwrites"] ?? {}) as Attrs;
+    const sent = (body["setting-overwrites"] ?? {}) as Attrs;
+    const explicitMode = body["execution-mode"] !== undefined;
+    const overwriteMode =
+      typeof sent["execution-mode"] === "boolean"
+        ? (sent["execution-mode"] as boolean) || explicitMode
+        : explicitMode || (!creating && current["execution-mode"] === true);
+    let mode: unknown;
+    let pool: string | null;
+    if (!overwriteMode) {
+      const d = this.orgDefault(ws.owner);
+      mode = d.executionMode;
+      pool = d.agentPoolId;
+    } else {
+      mode = body["execution-mode"] ?? ws.attributes["execution-mode"];
+      const sentPool = body["agent-pool-id"];
+      pool =
+        "agent-pool-id" in body
+          ? typeof sentPool === "string" && sentPool !== ""
+            ? sentPool
+            : null
+          : this.poolOf(ws.id);
+      if (!(typeof mode === "string" && ["remote", "local", "agent"].includes(mode))) {
+        return invalid("/data/attributes/execution-mode", "Execution mode is not included in the list");
+      }
+      if (pool !== null && mode !== "agent") {
+        return invalid(
+          "/data/attributes/agent-pool-id",
+          "Agent pool must not be specified unless using 'agent' execution mode",
+        );
+      }
+      if (mode === "agent" && !(pool !== null && this.objects.get(pool)?.type === "agent-pools")) {
+        return invalid("/data/attributes/agent-pool-id", "Agent pool is required for 'agent' execution mode");
+      }
+      if (mode === "agent" && !this.poolAllows(pool!, creating ? undefined : ws.id)) {
+        // The API's own text (hashicorp/terraform-provider-tfe#1111: "invalid attribute"); the
+        // error's source.pointer is not documented, so the double sends none.
+        return [
+          422,
+          {
+            errors: [
+              {
+                status: "422",
+                title: "invalid attribute",
+                detail: "Agent pool workspace does not have access to use this agent pool",
+              },
+            ],
+          },
+        ];
+      }
     }
-    const pool = attrs["agent-pool-id"];
-    if (pool && mode !== "agent") {
-      return invalid(
-        "/data/attributes/agent-pool-id",
-        "Agent pool must not be specified unless using 'agent' execution mode",
-      );
-    }
-    if (mode === "agent" && !(typeof pool === "string" && this.objects.has(pool))) {
-      return invalid("/data/attributes/agent-pool-id", "Agent pool is required for 'agent' execution mode");
-    }
-    if (mode === "agent" && !this.poolAllows(pool as string, selfId)) {
-      // The detail is the API's own (hashicorp/terraform-provider-tfe#1111: "invalid attribute");
-      // the pointer is assumed, the API documents none for this case.
-      return invalid(
-        "/data/attributes/agent-pool-id",
-        "Agent pool workspace does not have access to use this agent pool",
-      );
-    }
+    Object.assign(ws.attributes, rest, {
+      name,
+      "execution-mode": mode,
+      "setting-overwrites": { "execution-mode": overwriteMode, "agent-pool": overwriteMode },
+    });
+    if (body["vcs-repo"]) ws.attributes["vcs-repo"] = this.vcsRepo(body["vcs-repo"] as Attrs);
+    ws.relationships["agent-pool"] = { data: pool ? { id: pool, type: "agent-pools" } : null };
     return undefined;
   }
 
