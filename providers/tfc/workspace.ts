@@ -157,7 +157,8 @@ export function workspaceBody(inputs: WorkspaceInputs, leavingAgent = false): un
         name: inputs.name,
         description: inputs.description,
         "execution-mode": inputs.executionMode,
-        "agent-pool-id": inputs.executionMode === "agent" ? inputs.agentPoolId : leavingAgent ? "" : undefined,
+        "agent-pool-id":
+          inputs.executionMode === "agent" ? inputs.agentPoolId : leavingAgent ? "" : undefined,
         "setting-overwrites":
           inputs.executionMode === undefined ? undefined : { "execution-mode": true, "agent-pool": true },
         "terraform-version": inputs.terraformVersion,

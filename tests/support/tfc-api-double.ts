@@ -145,7 +145,9 @@ export class TfcApiDouble {
     if (a["execution-mode"] === undefined) {
       const d = this.orgDefault(ws.owner);
       a["execution-mode"] = d.executionMode;
-      ws.relationships["agent-pool"] = { data: d.agentPoolId ? { id: d.agentPoolId, type: "agent-pools" } : null };
+      ws.relationships["agent-pool"] = {
+        data: d.agentPoolId ? { id: d.agentPoolId, type: "agent-pools" } : null,
+      };
     }
   }
 
@@ -454,7 +456,7 @@ export class TfcApiDouble {
     const explicitMode = body["execution-mode"] !== undefined;
     const overwriteMode =
       typeof sent["execution-mode"] === "boolean"
-        ? (sent["execution-mode"] as boolean) || explicitMode
+        ? (sent["execution-mode"]) || explicitMode
         : explicitMode || (!creating && current["execution-mode"] === true);
     let mode: unknown;
     let pool: string | null;
