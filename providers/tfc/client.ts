@@ -1,12 +1,15 @@
 /**
  * The one small HCP Terraform API v2 client every resource kind uses: JSON:API bodies, bearer
- * token, bounded jittered retries on 429/5xx honouring `Retry-After`, pagination through
- * `links.next`, and API errors turned into one readable line naming the field.
+ * token, the process-wide rate limiter (rate-limit.ts), bounded jittered retries on 429/5xx
+ * honouring `X-RateLimit-Reset` and `Retry-After`, pagination through `links.next`, and API
+ * errors turned into one readable line naming the field (docs/upstream-behaviour.md
+ * "HCP Terraform API").
  *
  * Plain functions and plain data only: Pulumi serializes these by value into each provider, so
  * nothing here may hold a client, socket, Map or class with private fields.
  */
 import type { TfcConnection } from "./credentials";
+import { acquire, limiter, pauseAll } from "./rate-limit";
 
 export const JSON_API = "application/vnd.api+json";
 
@@ -22,9 +25,9 @@ export interface ApiResource {
 export interface RetryPolicy {
   /** Total attempts including the first one. */
   readonly maxAttempts: number;
-  /** Base of the exponential backoff when the server gives no `Retry-After`. */
+  /** Base of the exponential backoff when the server names no time to wait. */
   readonly baseDelayMs: number;
-  /** Ceiling of one backoff wait, and of any `Retry-After` we agree to honour. */
+  /** Ceiling of one backoff wait, and of any `X-RateLimit-Reset` / `Retry-After` we agree to honour. */
   readonly maxDelayMs: number;
   /** A response slower than this is abandoned (and retried when the call is idempotent). */
   readonly timeoutMs: number;
@@ -92,8 +95,10 @@ export async function apiRequest(conn: TfcConnection, req: ApiRequest): Promise<
   const policy = { ...DEFAULT_RETRY, ...req.retry };
   const url = resolveUrl(conn, req.path);
   const idempotent = req.idempotent ?? req.method !== "POST";
+  const clock = limiter().clock;
   let lastProblem = "";
   for (let attempt = 1; attempt <= policy.maxAttempts; attempt++) {
+    await acquire();
     let res: Response;
     try {
       res = await fetch(url, {
@@ -113,7 +118,7 @@ export async function apiRequest(conn: TfcConnection, req: ApiRequest): Promise<
       if (!idempotent) {
         throw apiError(`HCP Terraform did not answer ${req.method} for ${req.subject}: ${lastProblem}`, 0);
       }
-      if (attempt < policy.maxAttempts) await sleep(backoffMs(attempt, policy));
+      if (attempt < policy.maxAttempts) await clock.sleep(backoffMs(attempt, policy, clock.random));
       continue;
     }
     const body = await readBody(res);
@@ -129,7 +134,15 @@ export async function apiRequest(conn: TfcConnection, req: ApiRequest): Promise<
     }
     if (res.status !== 429 && res.status < 500) throw errorFromResponse(res.status, body, req.subject);
     if (attempt === policy.maxAttempts) break;
-    await sleep(retryAfterMs(res.headers.get("retry-after"), policy) ?? backoffMs(attempt, policy));
+    if (res.status === 429) {
+      // Every request of this process waits, not only this one: the limit is per user.
+      pauseAll(
+        rateLimitWaitMs(res.headers, policy, clock.now(), clock.random) ??
+          backoffMs(attempt, policy, clock.random),
+      );
+    } else {
+      await clock.sleep(backoffMs(attempt, policy, clock.random));
+    }
   }
   throw apiError(
     `HCP Terraform kept failing for ${req.subject}: gave up after ${policy.maxAttempts} attempt(s), last answer ${lastProblem}. ` +
@@ -250,6 +263,33 @@ async function readBody(res: Response): Promise<unknown> {
   }
 }
 
+/** Jitter added to a server-named wait, so parallel resources do not retry in the same instant. */
+export const RATE_LIMIT_JITTER_MS = 250;
+
+/**
+ * How long a 429 asks us to wait: `X-RateLimit-Reset` (seconds, may be fractional: what go-tfe's
+ * `rateLimitBackoff` reads) or `Retry-After` (seconds or an HTTP date), the longer of the two,
+ * plus up to RATE_LIMIT_JITTER_MS, capped by the policy. Undefined when neither is usable.
+ */
+export function rateLimitWaitMs(
+  headers: { get(name: string): string | null },
+  policy: RetryPolicy,
+  now: number,
+  random: () => number = Math.random,
+): number | undefined {
+  const reset = resetMs(headers.get("x-ratelimit-reset"));
+  const after = retryAfterMs(headers.get("retry-after"), { ...policy, maxDelayMs: Infinity }, now);
+  if (reset === undefined && after === undefined) return undefined;
+  const named = Math.max(reset ?? 0, after ?? 0);
+  return Math.min(named + random() * RATE_LIMIT_JITTER_MS, policy.maxDelayMs);
+}
+
+function resetMs(header: string | null): number | undefined {
+  if (header === null || header.trim() === "") return undefined;
+  const seconds = Number(header);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
+}
+
 /** `Retry-After` as seconds or an HTTP date, capped by the policy; undefined when absent or junk. */
 export function retryAfterMs(
   header: string | null,
@@ -274,8 +314,4 @@ function describeFetchFailure(err: unknown, timeoutMs: number): string {
   if (name === "TimeoutError" || name === "AbortError") return `no answer within ${timeoutMs} ms`;
   const cause = (err as { cause?: { code?: string; message?: string } } | undefined)?.cause;
   return cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : "network error");
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -13,6 +13,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 
 export interface LoggedRequest {
+  /** Arrival time (ms since the epoch), for rate measurements in benchmarks. */
+  readonly at: number;
   readonly method: string;
   /** Path without the query string, e.g. `/api/v2/workspaces/ws-1`. */
   readonly path: string;
@@ -28,8 +30,10 @@ export interface Fault {
   times: number;
   /** Answer with this status (429 or 5xx) instead of handling the request. */
   readonly status?: number;
-  /** `Retry-After` header value in seconds, for 429/503. */
+  /** `Retry-After` header value in seconds, for 429/503 (not documented by HCP Terraform). */
   readonly retryAfter?: string;
+  /** `X-RateLimit-Reset` header value in seconds, for 429 (the header go-tfe reads). */
+  readonly rateLimitReset?: string;
   /** Wait this long before answering (handled normally unless `status` is set too). */
   readonly delayMs?: number;
   /** Answer with this body instead of the default error document (e.g. a malformed success). */
@@ -60,6 +64,11 @@ export class TfcApiDouble {
    * `default-agent-pool`); "remote" without a pool when unset.
    */
   readonly organizationDefaults = new Map<string, { executionMode: string; agentPoolId: string | null }>();
+  /** When set, more requests than this within one second answer 429, as the API does. */
+  rateLimitPerSecond?: number;
+  /** How many requests the rate limit refused. */
+  rateLimited = 0;
+  private readonly window: number[] = [];
   private readonly objects = new Map<string, Stored>();
   private server?: Server;
   private seq = 0;
@@ -88,6 +97,9 @@ export class TfcApiDouble {
     this.faults.length = 0;
     this.managingResources.clear();
     this.organizationDefaults.clear();
+    this.rateLimitPerSecond = undefined;
+    this.rateLimited = 0;
+    this.window.length = 0;
   }
 
   /** Requests whose method and path match (path may be a RegExp over the `/api/v2/...` path). */
@@ -177,6 +189,7 @@ export class TfcApiDouble {
     }
     const method = req.method ?? "GET";
     this.log.push({
+      at: Date.now(),
       method,
       path: url.pathname,
       query: Object.fromEntries(url.searchParams.entries()),
@@ -193,15 +206,38 @@ export class TfcApiDouble {
       if (fault.status) {
         const headers: Record<string, string> = { "Content-Type": "application/vnd.api+json" };
         if (fault.retryAfter !== undefined) headers["Retry-After"] = fault.retryAfter;
+        if (fault.rateLimitReset !== undefined) headers["X-RateLimit-Reset"] = fault.rateLimitReset;
         if (res.destroyed) return;
         res.writeHead(fault.status, headers);
-        const title = fault.status === 429 ? "Too many requests" : "internal error";
-        res.end(JSON.stringify(fault.body ?? { errors: [{ status: String(fault.status), title }] }));
+        const body =
+          fault.status === 429
+            ? RATE_LIMITED
+            : { errors: [{ status: String(fault.status), title: "internal server error" }] };
+        res.end(JSON.stringify(fault.body ?? body));
         return;
       }
       if (res.destroyed) return;
     }
 
+    if (this.rateLimitPerSecond !== undefined) {
+      // 30 requests/s per user (api-docs/index.mdx "Rate limits"), counted over the last second.
+      const now = Date.now();
+      while (this.window.length > 0 && this.window[0] <= now - 1000) this.window.shift();
+      if (this.window.length >= this.rateLimitPerSecond) {
+        this.rateLimited += 1;
+        const resetSeconds = Math.max(this.window[0] + 1000 - now, 1) / 1000;
+        if (res.destroyed) return;
+        res.writeHead(429, {
+          "Content-Type": "application/vnd.api+json",
+          "X-RateLimit-Limit": String(this.rateLimitPerSecond),
+          "X-RateLimit-Remaining": "0",
+          "X-RateLimit-Reset": resetSeconds.toFixed(3),
+        });
+        res.end(JSON.stringify(RATE_LIMITED));
+        return;
+      }
+      this.window.push(now);
+    }
     if (req.headers.authorization !== `Bearer ${this.validToken}`) {
       return send(res, 401, { errors: [{ status: "401", title: "unauthorized" }] });
     }
@@ -456,7 +492,7 @@ export class TfcApiDouble {
     const explicitMode = body["execution-mode"] !== undefined;
     const overwriteMode =
       typeof sent["execution-mode"] === "boolean"
-        ? (sent["execution-mode"]) || explicitMode
+        ? sent["execution-mode"] || explicitMode
         : explicitMode || (!creating && current["execution-mode"] === true);
     let mode: unknown;
     let pool: string | null;
@@ -634,6 +670,11 @@ export class TfcApiDouble {
     ];
   }
 }
+
+/** The 429 body of api-docs/index.mdx "Rate limits", word for word (its status is a number). */
+const RATE_LIMITED = {
+  errors: [{ detail: "You have exceeded the API's rate limit.", status: 429, title: "Too many requests" }],
+};
 
 function relData(rel: { data?: unknown } | undefined): unknown[] {
   return Array.isArray(rel?.data) ? (rel.data as unknown[]) : [];
