@@ -3,7 +3,16 @@
  * API: POST /organizations/:org/agent-pools, GET|PATCH|DELETE /agent-pools/:id.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { apiRequest, dataOf, isNotFound, listAll, apiError, isApiError, type ApiResource } from "./client";
+import {
+  apiRequest,
+  dataOf,
+  isNotFound,
+  listAll,
+  apiError,
+  isApiError,
+  organizationNotFound,
+  type ApiResource,
+} from "./client";
 import {
   compact,
   configureSettings,
@@ -118,6 +127,7 @@ export const agentPoolProvider: TfcProvider<AgentPoolState, AgentPoolState> = {
       });
       return { id: dataOf(res, subject(inputs.name)).id, outs: { ...inputs } };
     } catch (err) {
+      if (isApiError(err, 404)) throw organizationNotFound(err, inputs.organization, subject(inputs.name));
       if (isApiError(err, 422) && err.pointer === "/data/attributes/name") {
         const pools = await listAll(
           conn,

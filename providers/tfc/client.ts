@@ -187,6 +187,20 @@ export function dataOf(response: ApiResponse, subject: string): ApiResource {
   return data;
 }
 
+/**
+ * A 404 from a POST under `/organizations/:org/...`: the API documents it as "Organization not
+ * found or user unauthorized to perform action" (agents.mdx, workspaces.mdx), so say that,
+ * not that the object being created was not found.
+ */
+export function organizationNotFound(err: TfcApiError, organization: string, subject: string): TfcApiError {
+  return apiError(
+    `HCP Terraform could not create ${subject}: organization "${organization}" not found or the token cannot ` +
+      "see it (404). Fix: check the organization name, and that the token's user or team may manage " +
+      "agent pools and workspaces in it",
+    err.status,
+  );
+}
+
 /** Whether an error means "HCP Terraform has no such object" (or it is not ours: both are 404). */
 export function isNotFound(err: unknown): boolean {
   return isApiError(err, 404);

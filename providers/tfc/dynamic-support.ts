@@ -4,7 +4,7 @@
  * Plain functions only (serialized by value into each provider).
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { ApiResource } from "./client";
+import { isApiError, type ApiResource } from "./client";
 import { resolveConnection, settingsFromConfig, type TfcConnection, type TfcSettings } from "./credentials";
 
 /** What a value that is not known yet looks like inside a dynamic provider during preview (#6310). */
@@ -109,4 +109,13 @@ export function importHint(type: string, existingId: string | undefined): string
 export function poolOf(data: ApiResource): string | undefined {
   const id = (data.relationships?.["agent-pool"]?.data as { id?: unknown } | null | undefined)?.id;
   return typeof id === "string" && id !== "" ? id : undefined;
+}
+
+/**
+ * Whether HCP Terraform refused agent mode because the pool does not allow the workspace: a 422
+ * with the API's own text (docs/upstream-behaviour.md "HCP Terraform API"). Matched on status and
+ * text, because the error's `source.pointer` is not documented.
+ */
+export function isPoolNotAllowed(err: unknown): boolean {
+  return isApiError(err, 422) && /does not have access to use this agent pool/i.test(err.message);
 }

@@ -23,6 +23,7 @@ import {
   connectionFor,
   containsUnknown,
   diffFields,
+  isPoolNotAllowed,
   poolOf,
   text,
   type TfcProvider,
@@ -111,11 +112,6 @@ export function workspaceExecutionFromApi(data: ApiResource): WorkspaceExecution
     executionMode: mode,
     agentPoolId: mode === "agent" ? poolOf(data) : undefined,
   });
-}
-
-/** Whether HCP Terraform refused agent mode because the pool does not allow the workspace. */
-export function isPoolNotAllowed(err: unknown): boolean {
-  return isApiError(err, 422) && /does not have access to use this agent pool/i.test(err.message);
 }
 
 /** PATCH the workspace; a refused pool gets the fix appended to the API's own reason. */

@@ -4,7 +4,15 @@
  * POST /workspaces/:id/actions/safe-delete (409 while it still manages resources).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { apiRequest, dataOf, isNotFound, apiError, isApiError, type ApiResource } from "./client";
+import {
+  apiRequest,
+  dataOf,
+  isNotFound,
+  apiError,
+  isApiError,
+  organizationNotFound,
+  type ApiResource,
+} from "./client";
 import type { TfcConnection } from "./credentials";
 import {
   compact,
@@ -14,6 +22,7 @@ import {
   diffFields,
   text,
   importHint,
+  isPoolNotAllowed,
   poolOf,
   type TfcProvider,
 } from "./dynamic-support";
@@ -278,6 +287,16 @@ export const workspaceProvider: TfcProvider<WorkspaceInputs, WorkspaceState> = {
         subject: subject(inputs.name),
       });
     } catch (err) {
+      if (isApiError(err, 404)) throw organizationNotFound(err, inputs.organization, subject(inputs.name));
+      if (isPoolNotAllowed(err) && isApiError(err)) {
+        throw apiError(
+          `${err.message}. Fix: a pool that is not organization-scoped cannot allow a workspace that does not ` +
+            "exist yet: leave executionMode and agentPoolId out of the Workspace, allow it on the pool " +
+            "(tfc.AgentPoolAllowedWorkspaces), then set agent mode with a tfc.WorkspaceExecution that dependsOn it",
+          err.status,
+          err.pointer,
+        );
+      }
       if (isApiError(err, 422) && err.pointer === "/data/attributes/name") {
         const existing = await apiRequest(conn, {
           method: "GET",

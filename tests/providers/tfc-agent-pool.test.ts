@@ -175,4 +175,13 @@ describe("tfc:AgentPool provider", () => {
       [`/api/v2/agent-pools/${id}`, `/api/v2/agent-pools/${id}`],
     );
   });
+
+  it("a 404 on create says the organization was not found or is not visible to the token (not 'no agent pool')", async () => {
+    const err = await rejection(created({ organization: "nope" }));
+    assert.equal(
+      err.message,
+      'HCP Terraform could not create agent pool "jit-agents": organization "nope" not found or the token cannot see it ' +
+        "(404). Fix: check the organization name, and that the token's user or team may manage agent pools and workspaces in it",
+    );
+  });
 });

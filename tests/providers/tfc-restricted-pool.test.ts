@@ -154,7 +154,7 @@ describe("agent pool restricted to the demo workspace (pool, workspace, allow-li
     );
     assert.match(
       err.message,
-      /rejected workspace "demo": Agent pool workspace does not have access to use this agent pool$/,
+      /rejected workspace "demo": Agent pool workspace does not have access to use this agent pool\. Fix: a pool that is not organization-scoped cannot allow a workspace that does not exist yet/,
     );
   });
 

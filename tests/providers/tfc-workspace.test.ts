@@ -291,4 +291,12 @@ describe("tfc:Workspace provider", () => {
     assert.match(err.message, /Workspace is currently managing resources/);
     assert.ok(double.get(id), "the workspace is kept");
   });
+
+  it("a 404 on create names the organization as not found or not visible to the token", async () => {
+    const err = await rejection(created({ organization: "nope", name: "w" }));
+    assert.match(
+      err.message,
+      /^HCP Terraform could not create workspace "w": organization "nope" not found or the token cannot see it \(404\)/,
+    );
+  });
 });
