@@ -114,7 +114,9 @@ export async function apiRequest(conn: TfcConnection, req: ApiRequest): Promise<
       });
     } catch (err) {
       // Network failure or timeout: the request may or may not have reached the server.
-      lastProblem = describeFetchFailure(err, policy.timeoutMs);
+      // Defence in depth: no fetch error text may carry the token (credentials.ts refuses the
+      // header characters that make fetch quote it).
+      lastProblem = describeFetchFailure(err, policy.timeoutMs).split(conn.token).join("[token]");
       if (!idempotent) {
         throw apiError(`HCP Terraform did not answer ${req.method} for ${req.subject}: ${lastProblem}`, 0);
       }

@@ -64,6 +64,17 @@ export function resolveConnection(
       `pulumi config set --secret ${TOKEN_KEY} <token>, or export ${TOKEN_ENV}=<token>`,
     );
   }
+  // fetch() quotes an invalid header value whole in its error ("Headers.append: "Bearer <token>"
+  // is an invalid header value"), so a token with a control or non-ASCII character would end up
+  // in an error message. Refuse it here, naming neither the value nor its position.
+  if (!/^[\x21-\x7e]+$/.test(token)) {
+    throw configProblem(
+      TOKEN_KEY,
+      "the HCP Terraform API token contains a character that is not printable ASCII (a line break, space or " +
+        "non-ASCII character, often from copy and paste)",
+      `set it again: pulumi config set --secret ${TOKEN_KEY} <token>, or export ${TOKEN_ENV}=<token>`,
+    );
+  }
   const origin = originOf(settings?.hostname ?? nonEmpty(env[HOSTNAME_ENV]) ?? DEFAULT_HOSTNAME);
   return { apiBase: `${origin}/api/v2`, origin, token };
 }
