@@ -21,6 +21,8 @@ export interface LoggedRequest {
   readonly query: Record<string, string>;
   readonly headers: Record<string, string | string[] | undefined>;
   readonly body: unknown;
+  /** What the double answered (status and parsed body), once sent. */
+  response?: { status: number; body: unknown };
 }
 
 /** One injected fault; applies to the next `times` requests it matches. */
@@ -188,14 +190,15 @@ export class TfcApiDouble {
       body = raw;
     }
     const method = req.method ?? "GET";
-    this.log.push({
+    const entry: LoggedRequest = {
       at: Date.now(),
       method,
       path: url.pathname,
       query: Object.fromEntries(url.searchParams.entries()),
       headers: { ...req.headers },
       body,
-    });
+    };
+    this.log.push(entry);
 
     const fault = this.faults.find(
       (f) => f.times > 0 && (!f.match || f.match({ method, path: url.pathname })),
@@ -213,6 +216,7 @@ export class TfcApiDouble {
           fault.status === 429
             ? RATE_LIMITED
             : { errors: [{ status: String(fault.status), title: "internal server error" }] };
+        entry.response = { status: fault.status, body: fault.body ?? body };
         res.end(JSON.stringify(fault.body ?? body));
         return;
       }
@@ -233,20 +237,21 @@ export class TfcApiDouble {
           "X-RateLimit-Remaining": "0",
           "X-RateLimit-Reset": resetSeconds.toFixed(3),
         });
+        entry.response = { status: 429, body: RATE_LIMITED };
         res.end(JSON.stringify(RATE_LIMITED));
         return;
       }
       this.window.push(now);
     }
     if (req.headers.authorization !== `Bearer ${this.validToken}`) {
-      return send(res, 401, { errors: [{ status: "401", title: "unauthorized" }] });
+      return send(res, 401, { errors: [{ status: "401", title: "unauthorized" }] }, entry);
     }
-    if (!url.pathname.startsWith(PREFIX)) return notFound(res);
+    if (!url.pathname.startsWith(PREFIX)) return send(res, ...notFoundBody(), entry);
     try {
       const [status, payload] = this.route(method, url.pathname.slice(PREFIX.length), url.searchParams, body);
-      send(res, status, payload);
-    } catch (err) {
-      send(res, 500, { errors: [{ status: "500", title: String(err) }] });
+      send(res, status, payload, entry);
+    } catch {
+      send(res, 500, { errors: [{ status: "500", title: "internal server error" }] }, entry);
     }
   }
 
@@ -255,8 +260,7 @@ export class TfcApiDouble {
     const data = (
       body as { data?: { type?: string; attributes?: Attrs; relationships?: Stored["relationships"] } }
     )?.data;
-    const withBody = (): [number, unknown] | undefined =>
-      data ? undefined : [400, { errors: [{ status: "400", title: "missing data" }] }];
+    const withBody = (): [number, unknown] | undefined => (data ? undefined : malformed());
 
     // /organizations/:org/agent-pools
     if (seg[0] === "organizations" && seg[2] === "agent-pools" && seg.length === 3) {
@@ -276,11 +280,11 @@ export class TfcApiDouble {
           seg[1],
           {
             name,
+            "created-at": new Date(0).toISOString(),
             "organization-scoped": data!.attributes?.["organization-scoped"] ?? true,
             "agent-count": 0,
           },
           {
-            organization: { data: { id: seg[1], type: "organizations" } },
             "allowed-workspaces": { data: relData(data!.relationships?.["allowed-workspaces"]) },
           },
         );
@@ -427,7 +431,7 @@ export class TfcApiDouble {
           this.children("vars", ws.id).map((v) => this.renderVar(v)),
         );
       if (method === "POST") {
-        if (!data) return [400, { errors: [{ status: "400", title: "missing data" }] }];
+        if (!data) return malformed();
         const bad = this.expectType(data, "vars");
         if (bad) return bad;
         const attrs = data.attributes ?? {};
@@ -443,8 +447,16 @@ export class TfcApiDouble {
             sensitive: attrs.sensitive ?? false,
             hcl: attrs.hcl ?? false,
             description: attrs.description ?? null,
+            "version-id": this.nextId().toLowerCase(),
           },
-          { workspace: { data: { id: ws.id, type: "workspaces" } } },
+          {
+            configurable: {
+              data: { id: ws.id, type: "workspaces" },
+              links: {
+                related: `${PREFIX}/organizations/${ws.owner}/workspaces/${String(ws.attributes.name)}`,
+              },
+            } as { data: unknown },
+          },
         );
         return [201, { data: this.renderVar(v) }];
       }
@@ -452,7 +464,7 @@ export class TfcApiDouble {
     const v = varId === undefined ? undefined : this.objects.get(varId);
     if (!v || v.type !== "vars" || v.owner !== ws.id) return notFoundBody();
     if (method === "PATCH") {
-      if (!data) return [400, { errors: [{ status: "400", title: "missing data" }] }];
+      if (!data) return malformed();
       const attrs = { ...v.attributes, ...(data.attributes ?? {}) };
       if (v.attributes.sensitive === true && attrs.sensitive === false) {
         return invalid("/data/attributes/sensitive", "Sensitive cannot be changed from true to false");
@@ -659,7 +671,6 @@ export class TfcApiDouble {
         meta: {
           pagination: {
             "current-page": number,
-            "page-size": size,
             "prev-page": number > 1 ? number - 1 : null,
             "next-page": number < totalPages ? number + 1 : null,
             "total-pages": totalPages,
@@ -684,15 +695,23 @@ function invalid(pointer: string, detail: string): [number, unknown] {
   return [422, { errors: [{ status: "422", title: "invalid attribute", detail, source: { pointer } }] }];
 }
 
+/**
+ * 422 for a body without `data` (the docs' reason: "Malformed request body (missing attributes,
+ * wrong types, etc.)"; the error's exact title and detail are UNCONFIRMED).
+ */
+function malformed(): [number, unknown] {
+  return [
+    422,
+    { errors: [{ status: "422", title: "invalid request body", detail: "Malformed request body" }] },
+  ];
+}
+
 function notFoundBody(): [number, unknown] {
   return [404, { errors: [{ status: "404", title: "not found" }] }];
 }
 
-function notFound(res: ServerResponse): void {
-  send(res, ...notFoundBody());
-}
-
-function send(res: ServerResponse, status: number, payload: unknown): void {
+function send(res: ServerResponse, status: number, payload: unknown, entry?: LoggedRequest): void {
+  if (entry) entry.response = { status, body: payload };
   if (res.destroyed) return;
   res.writeHead(status, payload === undefined ? {} : { "Content-Type": "application/vnd.api+json" });
   res.end(payload === undefined ? undefined : JSON.stringify(payload));
