@@ -156,10 +156,15 @@ async function main(): Promise<void> {
     );
 
     rows.push(
-      await measure(double, "refresh under a 429 burst (3 x Retry-After: 0)", managed.length, async () => {
-        double.faults.push({ status: 429, retryAfter: "0", times: 3 });
-        for (const m of managed) m.state = (await host.read(m.id, m.state)).props;
-      }),
+      await measure(
+        double,
+        "refresh under a 429 burst (3 x X-RateLimit-Reset: 0.1)",
+        managed.length,
+        async () => {
+          double.faults.push({ status: 429, rateLimitReset: "0.1", times: 3 });
+          for (const m of managed) m.state = (await host.read(m.id, m.state)).props;
+        },
+      ),
     );
 
     rows.push(
