@@ -8,3 +8,6 @@ export {
   type AgentPoolAllowedWorkspacesArgs,
 } from "./agent-pool-allowed-workspaces";
 export { WorkspaceExecution, type WorkspaceExecutionArgs } from "./workspace-execution";
+export { VariableSet, type VariableSetArgs } from "./variable-set";
+export { VariableSetVariable, type VariableSetVariableArgs } from "./variable-set-variable";
+export { VariableSetAttachment, type VariableSetAttachmentArgs } from "./variable-set-attachment";

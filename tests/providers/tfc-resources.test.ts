@@ -106,6 +106,21 @@ describe("tfc resource classes (Pulumi mocks)", () => {
     assert.equal(await outputIsSecret(sensitive.key), false);
   });
 
+  it("a variable-set variable's value is secret from input to output, sensitive or not", async () => {
+    const v = new tfc.VariableSetVariable("sv", {
+      variableSetId: "varset-1",
+      key: "K",
+      value: "shared-secret",
+      category: "env",
+    });
+    await settled();
+    assert.equal(await outputIsSecret(v.value), true);
+    assert.ok(
+      isSecretInput(recorder.one("pulumi-nodejs:dynamic/tfc:VariableSetVariable", "sv").inputs.value),
+    );
+    assert.equal(await outputIsSecret(v.key), false);
+  });
+
   it("no serialized provider registered with a resource is secret or contains a token", async () => {
     new tfc.Workspace("ws", { organization: "acme", name: "demo", executionMode: "remote" });
     await settled();
@@ -132,10 +147,21 @@ describe("tfc resource classes (Pulumi mocks)", () => {
       );
       new tfc.Variable("var", { workspaceId: "ws-1", key: "K", value: "v", category: "env" });
       new tfc.AgentPool("pool", { organization: "acme", name: "jit" });
+      new tfc.VariableSetVariable("svar", {
+        variableSetId: "varset-1",
+        key: "K",
+        value: "v",
+        category: "env",
+      });
+      new tfc.VariableSet("set", { organization: "acme", name: "shared" });
+      new tfc.VariableSetAttachment("att", { variableSetId: "varset-1", workspaceId: "ws-1" });
       await settled();
     } finally {
       monitor.registerResource = original;
     }
+    assert.deepEqual(asked.get("pulumi-nodejs:dynamic/tfc:VariableSetVariable"), ["value"]);
+    assert.deepEqual(asked.get("pulumi-nodejs:dynamic/tfc:VariableSet"), []);
+    assert.deepEqual(asked.get("pulumi-nodejs:dynamic/tfc:VariableSetAttachment"), []);
     assert.deepEqual(asked.get("pulumi-nodejs:dynamic/tfc:AgentToken"), ["description", "token"]);
     assert.deepEqual(asked.get("pulumi-nodejs:dynamic/tfc:Variable"), ["value"]);
     assert.deepEqual(asked.get("pulumi-nodejs:dynamic/tfc:AgentPool"), []);

@@ -57,6 +57,8 @@ const PREFIX = "/api/v2";
 export class TfcApiDouble {
   readonly validToken: string;
   readonly organizations = new Set<string>(["acme"]);
+  /** Projects (`prj-...`) -> their organization, for variable-set attachments. */
+  readonly projects = new Map<string, string>([["prj-default", "acme"]]);
   readonly log: LoggedRequest[] = [];
   readonly faults: Fault[] = [];
   /** Workspaces whose safe-delete answers 409 (they "manage resources"). */
@@ -99,6 +101,8 @@ export class TfcApiDouble {
     this.faults.length = 0;
     this.managingResources.clear();
     this.organizationDefaults.clear();
+    this.projects.clear();
+    this.projects.set("prj-default", "acme");
     this.rateLimitPerSecond = undefined;
     this.rateLimited = 0;
     this.window.length = 0;
@@ -120,9 +124,13 @@ export class TfcApiDouble {
 
   /** Seeds an object directly (e.g. a pre-existing workspace, or many for pagination). */
   seed(type: string, owner: string, attributes: Attrs, relationships: Stored["relationships"] = {}): Stored {
-    const prefix = { "agent-pools": "apool", "authentication-tokens": "at", workspaces: "ws", vars: "var" }[
-      type
-    ];
+    const prefix = {
+      "agent-pools": "apool",
+      "authentication-tokens": "at",
+      workspaces: "ws",
+      vars: "var",
+      varsets: "varset",
+    }[type];
     const obj: Stored = { id: `${prefix ?? "x"}-${this.nextId()}`, type, attributes, relationships, owner };
     if (type === "workspaces") this.normalizeWorkspace(obj);
     this.objects.set(obj.id, obj);
@@ -376,10 +384,27 @@ export class TfcApiDouble {
         return [201, { data: this.render(ws) }];
       }
     }
+    const varsets = this.routeVarsets(method, path, seg, query, body, data);
+    if (varsets) return varsets;
     // /workspaces/:id[...]
     if (seg[0] === "workspaces" && seg.length >= 2) {
       const ws = this.objects.get(seg[1]);
       if (!ws || ws.type !== "workspaces") return notFoundBody();
+      if (seg[2] === "varsets" && seg.length === 3 && method === "GET") {
+        const project = (ws.relationships.project?.data as { id?: string } | undefined)?.id;
+        return this.page(
+          path,
+          query,
+          this.children("varsets", ws.owner)
+            .filter(
+              (v) =>
+                v.attributes.global === true ||
+                relData(v.relationships.workspaces).some((w) => (w as { id?: string }).id === ws.id) ||
+                relData(v.relationships.projects).some((p) => (p as { id?: string }).id === project),
+            )
+            .map((v) => this.render(v)),
+        );
+      }
       if (seg.length === 2) {
         if (method === "GET") return [200, { data: this.render(ws) }];
         if (method === "PATCH") {
@@ -415,6 +440,162 @@ export class TfcApiDouble {
     return notFoundBody();
   }
 
+  /**
+   * Variable sets (variable-sets.mdx; go-tfe variable_set.go, variable_set_variable.go):
+   * POST|GET /organizations/:org/varsets, GET|PATCH|DELETE /varsets/:id,
+   * /varsets/:id/relationships/vars[/:var_id], POST|DELETE /varsets/:id/relationships/
+   * {workspaces|projects} with `{"data":[{type,id}]}` (204), GET /projects/:id/varsets.
+   * Undefined when the path is not one of these.
+   */
+  private routeVarsets(
+    method: string,
+    path: string,
+    seg: string[],
+    query: URLSearchParams,
+    body: unknown,
+    data: { type?: string; attributes?: Attrs } | undefined,
+  ): [number, unknown] | undefined {
+    if (seg[0] === "organizations" && seg[2] === "varsets" && seg.length === 3) {
+      if (!this.organizations.has(seg[1])) return notFoundBody();
+      if (method === "GET")
+        return this.page(
+          path,
+          query,
+          this.children("varsets", seg[1]).map((v) => this.render(v)),
+        );
+      if (method === "POST") {
+        const bad = (data ? undefined : malformed()) ?? this.expectType(data, "varsets");
+        if (bad) return bad;
+        const attrs = data!.attributes ?? {};
+        const problem = this.varsetProblem(seg[1], attrs, undefined);
+        if (problem) return problem;
+        const set = this.seed(
+          "varsets",
+          seg[1],
+          {
+            name: attrs.name,
+            description: attrs.description ?? "",
+            global: attrs.global ?? false,
+            priority: attrs.priority ?? false,
+            "updated-at": new Date(0).toISOString(),
+          },
+          {
+            organization: { data: { id: seg[1], type: "organizations" } },
+            workspaces: { data: [] },
+            projects: { data: [] },
+          },
+        );
+        // The docs give 200 for a created variable set.
+        return [200, { data: this.render(set) }];
+      }
+    }
+    if (seg[0] === "projects" && seg[2] === "varsets" && seg.length === 3 && method === "GET") {
+      const org = this.projects.get(seg[1]);
+      if (org === undefined) return notFoundBody();
+      return this.page(
+        path,
+        query,
+        this.children("varsets", org)
+          .filter(
+            (v) =>
+              v.attributes.global === true ||
+              relData(v.relationships.projects).some((p) => (p as { id?: string }).id === seg[1]),
+          )
+          .map((v) => this.render(v)),
+      );
+    }
+    if (seg[0] !== "varsets" || seg.length < 2) return undefined;
+    const set = this.objects.get(seg[1]);
+    if (!set || set.type !== "varsets") return notFoundBody();
+    if (seg.length === 2) {
+      if (method === "GET") return [200, { data: this.render(set) }];
+      if (method === "PATCH") {
+        const bad = (data ? undefined : malformed()) ?? this.expectType(data, "varsets");
+        if (bad) return bad;
+        const attrs = { ...set.attributes, ...(data!.attributes ?? {}) };
+        const problem = this.varsetProblem(set.owner, attrs, set.id);
+        if (problem) return problem;
+        set.attributes = attrs;
+        // An empty relationship list clears the assignments (variable-sets.mdx "Update").
+        for (const rel of ["workspaces", "projects"] as const) {
+          const sent = (body as { data?: { relationships?: Record<string, { data?: unknown }> } })?.data
+            ?.relationships?.[rel];
+          if (sent) set.relationships[rel] = { data: relData(sent) };
+        }
+        return [200, { data: this.render(set) }];
+      }
+      if (method === "DELETE") {
+        for (const v of this.children("vars", set.id)) this.objects.delete(v.id);
+        this.objects.delete(set.id);
+        return [204, undefined];
+      }
+    }
+    if (seg[2] === "relationships" && seg[3] === "vars") {
+      return this.routeVars(method, path, query, set, seg[4], data);
+    }
+    if (
+      seg[2] === "relationships" &&
+      (seg[3] === "workspaces" || seg[3] === "projects") &&
+      seg.length === 4
+    ) {
+      const kind = seg[3];
+      const entries = (body as { data?: unknown })?.data;
+      if (!Array.isArray(entries) || entries.length === 0) return malformed();
+      if (set.attributes.global === true) {
+        return [
+          422,
+          {
+            errors: [
+              { status: "422", title: "invalid attribute", detail: "Global variable sets cannot be applied" },
+            ],
+          },
+        ];
+      }
+      for (const e of entries as { type?: string; id?: string }[]) {
+        const known =
+          kind === "workspaces"
+            ? this.objects.get(String(e?.id))?.type === "workspaces"
+            : this.projects.get(String(e?.id)) === set.owner;
+        if (e?.type !== kind || !known) {
+          return [
+            422,
+            {
+              errors: [
+                { status: "422", title: "invalid attribute", detail: `${String(e?.id)} was not found` },
+              ],
+            },
+          ];
+        }
+      }
+      const current = relData(set.relationships[kind]) as { id?: string }[];
+      const ids = (entries as { id: string }[]).map((e) => e.id);
+      if (method === "POST") {
+        const added = ids.filter((id) => !current.some((c) => c.id === id)).map((id) => ({ id, type: kind }));
+        set.relationships[kind] = { data: [...current, ...added] };
+        return [204, undefined];
+      }
+      if (method === "DELETE") {
+        set.relationships[kind] = { data: current.filter((c) => !ids.includes(String(c.id))) };
+        return [204, undefined];
+      }
+    }
+    return notFoundBody();
+  }
+
+  private varsetProblem(
+    org: string,
+    attrs: Attrs,
+    selfId: string | undefined,
+  ): [number, unknown] | undefined {
+    if (typeof attrs.name !== "string" || attrs.name.trim() === "") {
+      return invalid("/data/attributes/name", "Name can't be blank");
+    }
+    if (this.children("varsets", org).some((v) => v.id !== selfId && v.attributes.name === attrs.name)) {
+      return invalid("/data/attributes/name", "Name has already been taken");
+    }
+    return undefined;
+  }
+
   private routeVars(
     method: string,
     path: string,
@@ -423,6 +604,25 @@ export class TfcApiDouble {
     varId: string | undefined,
     data: { type?: string; attributes?: Attrs } | undefined,
   ): [number, unknown] {
+    // A workspace's variables name it as `configurable` (workspace-variables.mdx); a variable
+    // set's name it as `varset` (variable-sets.mdx "List Variables in a Variable Set").
+    const parentRel =
+      ws.type === "varsets"
+        ? {
+            varset: {
+              data: { id: ws.id, type: "varsets" },
+              links: { related: `${PREFIX}/varsets/${ws.id}` },
+            },
+          }
+        : {
+            configurable: {
+              data: { id: ws.id, type: "workspaces" },
+              links: {
+                related: `${PREFIX}/organizations/${ws.owner}/workspaces/${String(ws.attributes.name)}`,
+              },
+            },
+          };
+    const created = ws.type === "varsets" ? 200 : 201;
     if (varId === undefined) {
       if (method === "GET")
         return this.page(
@@ -449,16 +649,9 @@ export class TfcApiDouble {
             description: attrs.description ?? null,
             "version-id": this.nextId().toLowerCase(),
           },
-          {
-            configurable: {
-              data: { id: ws.id, type: "workspaces" },
-              links: {
-                related: `${PREFIX}/organizations/${ws.owner}/workspaces/${String(ws.attributes.name)}`,
-              },
-            } as { data: unknown },
-          },
+          parentRel as unknown as Stored["relationships"],
         );
-        return [201, { data: this.renderVar(v) }];
+        return [created, { data: this.renderVar(v) }];
       }
     }
     const v = varId === undefined ? undefined : this.objects.get(varId);
@@ -601,6 +794,10 @@ export class TfcApiDouble {
   private deleteWorkspace(ws: Stored): void {
     for (const v of this.children("vars", ws.id)) this.objects.delete(v.id);
     // A deleted workspace no longer appears in any pool's allowed workspaces.
+    for (const set of this.children("varsets", ws.owner)) {
+      const applied = relData(set.relationships.workspaces) as { id?: string }[];
+      set.relationships.workspaces = { data: applied.filter((w) => w.id !== ws.id) };
+    }
     for (const pool of this.children("agent-pools", ws.owner)) {
       const allowed = relData(pool.relationships["allowed-workspaces"]) as { id?: string }[];
       pool.relationships["allowed-workspaces"] = { data: allowed.filter((w) => w.id !== ws.id) };
@@ -632,6 +829,22 @@ export class TfcApiDouble {
     const links: Record<string, string> = { self: `${PREFIX}/${o.type}/${o.id}` };
     if (o.type === "workspaces")
       links["self-html"] = `/app/${o.owner}/workspaces/${String(o.attributes.name)}`;
+    if (o.type === "varsets") {
+      // variable-sets.mdx "Show Variable Set": counts, and the vars as a relationship.
+      const vars = this.children("vars", o.id).map((v) => ({ id: v.id, type: "vars" }));
+      return {
+        id: o.id,
+        type: o.type,
+        attributes: {
+          ...o.attributes,
+          "var-count": vars.length,
+          "workspace-count": relData(o.relationships.workspaces).length,
+          "project-count": relData(o.relationships.projects).length,
+        },
+        relationships: { ...o.relationships, vars: { data: vars } },
+        links,
+      };
+    }
     return { id: o.id, type: o.type, attributes: o.attributes, relationships: o.relationships, links };
   }
 

@@ -1,7 +1,8 @@
 /**
  * The response fields HCP Terraform documents, per JSON:API type, from the sample responses and
  * field tables of the API docs (docs/upstream-behaviour.md "HCP Terraform API"): agents.mdx,
- * agent-tokens.mdx, workspaces.mdx, workspace-variables.mdx, index.mdx (errors, pagination).
+ * agent-tokens.mdx, workspaces.mdx, workspace-variables.mdx, variable-sets.mdx, index.mdx (errors,
+ * pagination).
  * Tests check every answer of the API double against this, so the double cannot grow a field the
  * real API does not have and the providers cannot come to rely on one.
  */
@@ -60,10 +61,24 @@ export const DOCUMENTED: Record<string, Shape> = {
       "vars",
     ],
   },
-  // workspace-variables.mdx "Create a Variable" sample response.
+  // workspace-variables.mdx "Create a Variable"; variable-sets.mdx "List Variables in a Variable Set".
   vars: {
     attributes: ["key", "value", "description", "sensitive", "category", "hcl", "version-id", "created-at"],
-    relationships: ["configurable"],
+    relationships: ["configurable", "varset"],
+  },
+  // variable-sets.mdx "Show Variable Set"; go-tfe variable_set.go (`priority`, `parent`).
+  varsets: {
+    attributes: [
+      "name",
+      "description",
+      "global",
+      "priority",
+      "updated-at",
+      "var-count",
+      "workspace-count",
+      "project-count",
+    ],
+    relationships: ["organization", "vars", "workspaces", "projects", "parent"],
   },
 };
 
