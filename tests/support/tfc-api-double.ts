@@ -1,13 +1,17 @@
 /**
- * The one HCP Terraform API v2 double (FACTS.md "HCP Terraform API v2"): an in-process HTTP
- * server on 127.0.0.1 with JSON:API shapes, 401 for a bad token, 404 for missing objects, 409
- * from safe-delete while a workspace manages resources, 422 with `source.pointer`, pagination
- * (`page[number]`, `page[size]` <= 100, `links.next`, `meta.pagination`), a request log, and
- * fault injection (429 bursts with `Retry-After`, 5xx, slow responses).
- * Agent pools: PATCH replaces the `allowed-workspaces` relationship as a whole (422 for an id that
- * is not a workspace of the organization), and a workspace may be put in agent mode on a pool
- * that is not organization-scoped only once the pool allows it (422 on `agent-pool-id`, as the
- * API answers: hashicorp/terraform-provider-tfe#1111).
+ * The one HCP Terraform API v2 double (docs/upstream-behaviour.md "HCP Terraform API"; the fields
+ * it may answer are in tfc-api-shapes.ts): an in-process HTTP server on 127.0.0.1 with JSON:API
+ * shapes, 401 for a bad token, 404 for missing objects (and organizations), 409 from safe-delete
+ * while a workspace manages resources, 422 with `source.pointer` for validation, pagination
+ * (`page[number]`, `page[size]` <= 100, `links.next`, `meta.pagination`), a log of requests and
+ * answers, an optional 30 requests/s limit (429 with `X-RateLimit-Reset`), and fault injection
+ * (429 with `X-RateLimit-Reset` or `Retry-After`, 5xx, slow responses).
+ * Workspaces report their pool only as `relationships["agent-pool"]`, inherit the organization's
+ * default execution mode unless `setting-overwrites` says otherwise, and are refused agent mode
+ * on a pool that is not organization-scoped until the pool allows them (422 with the API's text
+ * and no pointer: hashicorp/terraform-provider-tfe#1111). Agent pools: PATCH replaces the
+ * `allowed-workspaces` relationship as a whole. Variable sets, their variables and their
+ * workspace/project attachments follow variable-sets.mdx.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
