@@ -20,19 +20,24 @@ export interface VaultNames {
   readonly roleNamePrefix: string;
 }
 
-/** The shipped policy's defaults, which `pulumiVaultPolicy` replaces. */
-const DEFAULTS: VaultNames = { awsMountPath: "aws", jwtAuthPath: "jwt-tfc", roleNamePrefix: "tfc" };
-
-/** Rewrites one `path "..."` of the shipped policy for `names`. */
-function renamePath(p: string, names: VaultNames): string {
-  const swap = (value: string, from: string, to: string) =>
-    value === from ? to : value.startsWith(`${from}/`) ? `${to}${value.slice(from.length)}` : value;
-  let out = p;
-  out = swap(out, `sys/mounts/${DEFAULTS.awsMountPath}`, `sys/mounts/${names.awsMountPath}`);
-  out = swap(out, DEFAULTS.awsMountPath, names.awsMountPath);
-  out = swap(out, `sys/auth/${DEFAULTS.jwtAuthPath}`, `sys/auth/${names.jwtAuthPath}`);
-  out = swap(out, `auth/${DEFAULTS.jwtAuthPath}`, `auth/${names.jwtAuthPath}`);
-  return out.replace(`/${DEFAULTS.roleNamePrefix}-*`, `/${names.roleNamePrefix}-*`);
+/** The shipped policy's paths that carry a name, for the default names, rewritten for `names`. */
+function renamed(p: string, names: VaultNames): string {
+  const m = names.awsMountPath;
+  const j = names.jwtAuthPath;
+  const x = names.roleNamePrefix;
+  const table: Record<string, string> = {
+    "sys/mounts/aws": `sys/mounts/${m}`,
+    "sys/mounts/aws/tune": `sys/mounts/${m}/tune`,
+    "aws/config/*": `${m}/config/*`,
+    "aws/roles/tfc-*": `${m}/roles/${x}-*`,
+    "sys/auth/jwt-tfc": `sys/auth/${j}`,
+    "sys/auth/jwt-tfc/tune": `sys/auth/${j}/tune`,
+    "auth/jwt-tfc/config": `auth/${j}/config`,
+    "auth/jwt-tfc/role/tfc-*": `auth/${j}/role/${x}-*`,
+    // Phase policies are named <mount with / as ->-<role>-creds (components/vault-policy.ts).
+    "sys/policies/acl/aws-tfc-*": `sys/policies/acl/${m.replace(/\//g, "-")}-${x}-*`,
+  };
+  return table[p] ?? p;
 }
 
 /** The shipped policy for this stack's names. */
@@ -40,5 +45,5 @@ export function pulumiVaultPolicy(
   names: VaultNames,
   hcl = readFileSync(PULUMI_VAULT_POLICY_FILE, "utf8"),
 ): string {
-  return hcl.replace(/^path "([^"]+)"/gm, (_m, p: string) => `path "${renamePath(p, names)}"`);
+  return hcl.replace(/^path "([^"]+)"/gm, (_m, p: string) => `path "${renamed(p, names)}"`);
 }

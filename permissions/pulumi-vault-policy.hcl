@@ -1,8 +1,11 @@
 # Vault policy for the token Pulumi uses (vault:token / VAULT_TOKEN), for the default names:
-# AWS secrets engine at "aws", JWT auth at "jwt-tfc", roles and policies "tfc-plan"/"tfc-apply"
-# (config keys awsMountPath, jwtAuthPath, vaultRoleNamePrefix). Change the names here if you
-# change them there. tests/program/shipped-policies.test.ts checks that every path the program
-# writes is allowed. `vault policy write tfc-jit-aws-pulumi permissions/pulumi-vault-policy.hcl`
+# AWS secrets engine at "aws", JWT auth at "jwt-tfc", roles "tfc-plan"/"tfc-apply" and their
+# policies "aws-tfc-plan-creds"/"aws-tfc-apply-creds" (config keys awsMountPath, jwtAuthPath,
+# vaultRoleNamePrefix). Change the names here if you change them there (the demo Vault's token
+# gets this file with the stack's names put in). tests/permissions/shipped-policies.test.ts checks
+# that it allows every path the program writes.
+#   vault policy write tfc-jit-aws-pulumi permissions/pulumi-vault-policy.hcl
+#   vault token create -orphan -policy=tfc-jit-aws-pulumi -no-default-policy -period=768h
 
 # The AWS secrets engine: mount, tune, root config (and its rotation), lease config, roles.
 path "sys/mounts/aws" {
@@ -32,8 +35,8 @@ path "auth/jwt-tfc/role/tfc-*" {
   capabilities = ["create", "read", "update", "delete"]
 }
 
-# One policy per run phase.
-path "sys/policies/acl/tfc-*" {
+# One policy per run phase, named <mount>-<role>-creds.
+path "sys/policies/acl/aws-tfc-*" {
   capabilities = ["create", "read", "update", "delete"]
 }
 

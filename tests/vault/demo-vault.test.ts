@@ -6,57 +6,30 @@
  * provider built from its outputs, while the hooks get its private address and CA.
  */
 import { strict as assert } from "node:assert";
-import { isSecretInput, outputIsSecret, plain, recorder, settled, valueOf } from "../support/pulumi-mocks";
+import {
+  allRegistered,
+  isSecretInput,
+  outputIsSecret,
+  plain,
+  recorder,
+  valueOf,
+} from "../support/pulumi-mocks";
 import { readStackConfig } from "../../config";
 import { createStack, type StackOutputs } from "../../stack";
 import { T, resourcesLeaking, useAgentMocks } from "../agent/fixtures";
 import { ROOT, devSource } from "../program/dev-stack";
-
-const D = {
-  component: "tfc-jit-aws:vault:DemoVault",
-  key: "aws:kms/key:Key",
-  eni: "aws:ec2/networkInterface:NetworkInterface",
-  eip: "aws:ec2/eip:Eip",
-  volume: "aws:ebs/volume:Volume",
-  instance: "aws:ec2/instance:Instance",
-  profile: "aws:iam/instanceProfile:InstanceProfile",
-  init: "pulumi-nodejs:dynamic/vault:VaultInit",
-  vaultProvider: "pulumi:providers:vault",
-  privateKey: "tls:index/privateKey:PrivateKey",
-  selfSigned: "tls:index/selfSignedCert:SelfSignedCert",
-  signed: "tls:index/locallySignedCert:LocallySignedCert",
-  certRequest: "tls:index/certRequest:CertRequest",
-} as const;
-
-const IMAGE = `hashicorp/vault@sha256:${"ab".repeat(32)}`;
-const OPERATOR = ["203.0.113.7/32"];
-const CA_PEM = "-----BEGIN CERTIFICATE-----\nDEMOCA\n-----END CERTIFICATE-----\n";
-const SERVER_PEM = "-----BEGIN CERTIFICATE-----\nDEMOSERVER\n-----END CERTIFICATE-----\n";
-const PRIVATE_KEY = "-----BEGIN EC PRIVATE KEY-----\nnever-in-plaintext\n-----END EC PRIVATE KEY-----\n";
-const TOKEN = "hvs.demo-scoped-token-never-in-plaintext";
-const RECOVERY = ["recovery-key-never-in-plaintext"];
-const KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/demo-key";
-
-export const DEMO_OVERRIDES = {
-  vaultMode: "demo",
-  vaultAddress: null,
-  demoVaultImage: IMAGE,
-  demoVaultOperatorCidrs: OPERATOR,
-} as const;
-
-function registerDemoMocks(): void {
-  recorder.outputs.set(D.privateKey, () => ({ privateKeyPem: PRIVATE_KEY }));
-  recorder.outputs.set(D.selfSigned, () => ({ certPem: CA_PEM }));
-  recorder.outputs.set(D.certRequest, () => ({ certRequestPem: "CSR" }));
-  recorder.outputs.set(D.signed, () => ({ certPem: SERVER_PEM }));
-  recorder.outputs.set(D.key, () => ({ arn: KEY_ARN, keyId: "demo-key" }));
-  recorder.outputs.set(D.eni, () => ({ privateIp: "10.42.0.10" }));
-  recorder.outputs.set(D.eip, () => ({ publicIp: "198.51.100.20" }));
-  recorder.outputs.set(D.profile, (args) => ({ name: args.name }));
-  recorder.outputs.set(D.init, () => ({ token: TOKEN, tokenAccessor: "accessor", recoveryKeys: RECOVERY }));
-  recorder.invokes.set("aws:ec2/getSubnet:getSubnet", () => ({ availabilityZone: "us-east-1a" }));
-  recorder.invokes.set("aws:ec2/getAmi:getAmi", () => ({ id: "ami-0123456789abcdef0" }));
-}
+import {
+  CA_PEM,
+  D,
+  DEMO_OVERRIDES,
+  IMAGE,
+  KEY_ARN,
+  OPERATOR,
+  PRIVATE_KEY,
+  RECOVERY,
+  TOKEN,
+  useDemoVaultMocks,
+} from "./demo-vault-fixtures";
 
 function build(overrides: Record<string, unknown> = {}): StackOutputs {
   return createStack(readStackConfig(devSource({ ...DEMO_OVERRIDES, ...overrides })), { contextDir: ROOT });
@@ -72,16 +45,11 @@ function securityGroup(name: string) {
 
 describe("DemoVault (vaultMode demo) in the whole program", () => {
   useAgentMocks();
-  beforeEach(registerDemoMocks);
-  after(() => {
-    for (const type of Object.values(D)) recorder.outputs.delete(type);
-    recorder.invokes.delete("aws:ec2/getSubnet:getSubnet");
-    recorder.invokes.delete("aws:ec2/getAmi:getAmi");
-  });
+  useDemoVaultMocks();
 
   it("sits in the agents' VPC and first subnet, reachable on 8200 only from the agents' group and the operator", async () => {
     build();
-    await settled();
+    await allRegistered();
     assert.equal(recorder.ofType(D.component).length, 1);
     const agents = securityGroup("agents-ecs-net-agents");
     const vaultSg = securityGroup("demo-vault-sg");
@@ -109,7 +77,7 @@ describe("DemoVault (vaultMode demo) in the whole program", () => {
 
   it("auto-unseals with its own KMS key, which its role may only use for that; storage is encrypted with it", async () => {
     build();
-    await settled();
+    await allRegistered();
     const policy = JSON.parse(String(plain(recorder.one(T.rolePolicy, "demo-vault-role").inputs.policy))) as {
       Statement: { Action: string[]; Resource: string[] }[];
     };
@@ -135,7 +103,7 @@ describe("DemoVault (vaultMode demo) in the whole program", () => {
 
   it("keeps every secret secret: TLS key, token and recovery keys", async () => {
     const outputs = build();
-    await settled();
+    await allRegistered();
     for (const secret of [PRIVATE_KEY, TOKEN, ...RECOVERY]) {
       assert.deepEqual(resourcesLeaking(secret), [], `${secret.slice(0, 20)} in plain text`);
     }
@@ -147,7 +115,7 @@ describe("DemoVault (vaultMode demo) in the whole program", () => {
 
   it("every Vault resource goes through the demo Vault's provider; the hooks get its private address and CA", async () => {
     build();
-    await settled();
+    await allRegistered();
     const provider = recorder.one(D.vaultProvider, "demo-vault");
     assert.equal(provider.inputs.address, "https://198.51.100.20:8200");
     assert.equal(String(provider.inputs.skipTlsVerify), "false");
@@ -169,7 +137,7 @@ describe("DemoVault (vaultMode demo) in the whole program", () => {
 
   it("the external mode builds no demo Vault and keeps the default Vault provider", async () => {
     createStack(readStackConfig(devSource()), { contextDir: ROOT });
-    await settled();
+    await allRegistered();
     assert.equal(recorder.ofType(D.component).length, 0);
     assert.equal(recorder.ofType(D.vaultProvider).length, 0);
   });
