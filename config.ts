@@ -79,6 +79,14 @@ function demoVaultChecks(r: ConfigReader, vault: VaultSide, agent: AgentSettings
       );
     }
   }
+  if (vault.engine.rootKeys === undefined && !vault.engine.manageEngineIdentity) {
+    // Without either, the engine would use the node's own role, which may only unseal.
+    r.fail(
+      "manageEngineIdentity",
+      `is false and no root keys are set, but ${demo} the node's role has no IAM permissions, so the AWS secrets engine would have no identity to create credentials with`,
+      `pulumi config set --secret ${r.fullKey("awsRootAccessKey")} / ${r.fullKey("awsRootSecretKey")} to a key of an IAM user with permissions/vault-engine-identity-policy.json, or pulumi config set ${r.fullKey("manageEngineIdentity")} true (docs/demo-vault.md)`,
+    );
+  }
   if (vault.engine.rotateRootKey) {
     r.fail(
       "rotateRootKey",

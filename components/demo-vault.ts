@@ -74,7 +74,12 @@ export class DemoVault extends pulumi.ComponentResource {
 
     const key = new aws.kms.Key(
       `${name}-unseal`,
-      { description: "tfc-jit-aws demo Vault: auto-unseal and its TLS key", enableKeyRotation: true },
+      {
+        description: "tfc-jit-aws demo Vault: auto-unseal and its TLS key",
+        enableKeyRotation: true,
+        // The shortest wait AWS allows after `pulumi destroy`: the demo's data goes with the key.
+        deletionWindowInDays: 7,
+      },
       child,
     );
 

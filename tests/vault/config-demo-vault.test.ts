@@ -15,9 +15,9 @@ const DEMO = {
   demoVaultOperatorCidrs: ["203.0.113.7/32"],
 } as const;
 
-function problems(overrides: Record<string, unknown>): string[] {
+function problems(overrides: Record<string, unknown>, secrets?: Record<string, string>): string[] {
   try {
-    readStackConfig(devSource({ ...DEMO, ...overrides }));
+    readStackConfig(devSource({ ...DEMO, ...overrides }, secrets));
     return [];
   } catch (err) {
     if (err instanceof ConfigErrors) return err.errors.map((e) => e.message);
@@ -25,7 +25,12 @@ function problems(overrides: Record<string, unknown>): string[] {
   }
 }
 
-const CASES: { what: string; change: Record<string, unknown>; expect: RegExp }[] = [
+const CASES: {
+  what: string;
+  change: Record<string, unknown>;
+  secrets?: Record<string, string>;
+  expect: RegExp;
+}[] = [
   {
     what: "an unknown mode",
     change: { vaultMode: "dev" },
@@ -81,6 +86,13 @@ const CASES: { what: string; change: Record<string, unknown>; expect: RegExp }[]
       /^tfc-jit-aws:vaultAddress: is set, but with tfc-jit-aws:vaultMode demo.*Fix: pulumi config rm tfc-jit-aws:vaultAddress$/,
   },
   {
+    what: "no engine identity (the node's role may only unseal)",
+    secrets: {},
+    change: {},
+    expect:
+      /^tfc-jit-aws:manageEngineIdentity: is false and no root keys are set, but with tfc-jit-aws:vaultMode demo the node's role has no IAM permissions/,
+  },
+  {
     what: "root-key rotation",
     change: { rotateRootKey: true },
     expect: /^tfc-jit-aws:rotateRootKey: is true, but with tfc-jit-aws:vaultMode demo/,
@@ -112,9 +124,9 @@ describe("config: vaultMode and the demo Vault", () => {
     );
   });
 
-  for (const { what, change, expect } of CASES) {
+  for (const { what, change, secrets, expect } of CASES) {
     it(`refuses ${what}, naming the key and the fix`, () => {
-      const found = problems(change);
+      const found = problems(change, secrets);
       assert.ok(
         found.some((p) => expect.test(p)),
         `expected ${String(expect)} among:\n${found.join("\n")}`,
