@@ -15,6 +15,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { VaultConnection } from "./vault-connection";
 import { vaultRequest } from "./vault-request";
+import { UNKNOWN } from "../tfc/dynamic-support";
 
 /** Plain inputs the provider sees. */
 export interface VaultInitInputs {
@@ -97,11 +98,15 @@ export const vaultInitProvider: pulumi.dynamic.ResourceProvider = {
     _olds: Partial<VaultInitInputs>,
     news: Partial<VaultInitInputs>,
   ): Promise<pulumi.dynamic.CheckResult<VaultInitInputs>> {
+    // In a first preview the node's address and CA are not known yet: nothing to check there.
+    const known = (value: unknown) => value !== UNKNOWN;
     const failures: pulumi.dynamic.CheckFailure[] = [];
-    if (typeof news.address !== "string" || !news.address.startsWith("https://")) {
+    const address = news.address;
+    if (known(address) && (typeof address !== "string" || !address.startsWith("https://"))) {
       failures.push({ property: "address", reason: "must be the node's https:// address" });
     }
-    if (typeof news.caCertPem !== "string" || !news.caCertPem.includes("BEGIN CERTIFICATE")) {
+    const ca = news.caCertPem;
+    if (known(ca) && (typeof ca !== "string" || !ca.includes("BEGIN CERTIFICATE"))) {
       failures.push({
         property: "caCertPem",
         reason: "must be the PEM of the CA that signed the node's certificate",

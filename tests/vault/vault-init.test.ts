@@ -185,6 +185,12 @@ describe("VaultInit dynamic provider (through the provider host)", function () {
     assert.deepEqual(moved.replaces, ["address"]);
   });
 
+  it("check accepts a first preview's unknown address and CA (the node does not exist yet)", async () => {
+    const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+    const checked = await host.check({}, inputs({ address: unknown, caCertPem: unknown }));
+    assert.deepEqual(checked.failures, []);
+  });
+
   it("check refuses a plain-http address and a threshold above the shares", async () => {
     const checked = await host.check({}, inputs({ address: "http://127.0.0.1:8200", recoveryThreshold: 5 }));
     assert.deepEqual(checked.failures.map((f) => f.property).sort(), ["address", "recoveryThreshold"]);
