@@ -124,10 +124,17 @@ export const vaultInitProvider: pulumi.dynamic.ResourceProvider = {
     }
     const shares = news.recoveryShares;
     const threshold = news.recoveryThreshold;
-    if (!Number.isInteger(shares) || !Number.isInteger(threshold) || threshold! < 1 || threshold! > shares!) {
+    // Vault's own rule (docs/upstream-behaviour.md#vault-system-endpoints): 1 of 1, or 2..n of n.
+    if (
+      !Number.isInteger(shares) ||
+      !Number.isInteger(threshold) ||
+      threshold! < 1 ||
+      threshold! > shares! ||
+      (shares! > 1 && threshold === 1)
+    ) {
       failures.push({
         property: "recoveryThreshold",
-        reason: "must be a whole number from 1 to recoveryShares",
+        reason: "must be a whole number up to recoveryShares, and more than 1 when there are several shares",
       });
     }
     if (failures.length > 0) return Promise.resolve({ failures });

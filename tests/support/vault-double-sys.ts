@@ -141,13 +141,14 @@ export class VaultSysState {
     if (this.initialized) throw new VaultError(400, "Vault is already initialized");
     const shares = Number(body.recovery_shares ?? 0);
     const threshold = Number(body.recovery_threshold ?? 0);
-    // vault/init.go: the recovery config is validated like a barrier config.
-    if (shares < 1) throw new VaultError(400, "recovery configuration invalid: shares must be at least one");
-    if (threshold < 1)
-      throw new VaultError(400, "recovery configuration invalid: threshold must be at least one");
-    if (threshold > shares) {
-      throw new VaultError(400, "recovery configuration invalid: threshold cannot be larger than shares");
-    }
+    // vault/init.go Initialize: a positive share count, then SealConfig.Validate's texts.
+    if (shares < 1)
+      throw new VaultError(400, "recovery configuration must specify a positive number of shares");
+    const invalid = (why: string) => new VaultError(400, `invalid recovery configuration: ${why}`);
+    if (threshold < 1) throw invalid("threshold must be at least one");
+    if (shares > 1 && threshold === 1)
+      throw invalid("threshold must be greater than one for multiple shares");
+    if (threshold > shares) throw invalid("threshold cannot be larger than shares");
     const raw = Array.from({ length: shares }, () => randomBytes(33));
     this.initialized = true;
     // Auto-unseal: the node unseals itself with the KMS key right after init (UnsealWithStoredKeys).
@@ -213,12 +214,14 @@ export class VaultSysState {
     // sys/audit/* is a sudo path (vault/logical_system_paths.go).
     host.authorize(tokenId, path, ["update", "sudo"]);
     const type = typeof body.type === "string" ? body.type : "";
-    if (type === "") throw new VaultError(400, "type is required");
+    // vault/audit.go newAuditBackend, builtin/audit/file/backend.go Factory (`path` is the old name).
     if (type !== "file" && type !== "syslog" && type !== "socket") {
       throw new VaultError(400, `unknown backend type: "${type}"`);
     }
     const options = (body.options ?? {}) as Record<string, string>;
-    if (type === "file" && !options.file_path) throw new VaultError(400, "file_path is required");
+    if (type === "file" && !options.file_path && !options.path) {
+      throw new VaultError(400, "file_path is required");
+    }
     const key = name.replace(/\/+$/, "");
     if (this.audit.has(key)) throw new VaultError(400, `path already in use`);
     this.audit.set(key, {

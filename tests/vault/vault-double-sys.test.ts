@@ -52,6 +52,20 @@ describe("Vault double: system endpoints", () => {
     assert.deepEqual(denied, { status: 503, body: { errors: ["Vault is sealed"] } });
   });
 
+  it("sys/init validates the recovery configuration with Vault's texts", async () => {
+    for (const [shares, threshold, error] of [
+      [0, 0, "recovery configuration must specify a positive number of shares"],
+      [3, 1, "invalid recovery configuration: threshold must be greater than one for multiple shares"],
+      [2, 3, "invalid recovery configuration: threshold cannot be larger than shares"],
+    ] as const) {
+      const res = await call(vault, "PUT", "sys/init", {
+        body: { recovery_shares: shares, recovery_threshold: threshold },
+      });
+      assert.deepEqual(res, { status: 400, body: { errors: [error] } });
+    }
+    assert.equal(vault.sys.initialized, false);
+  });
+
   it("sys/init takes recovery shares only, answers the keys and a root token once, then the node is active", async () => {
     const barrier = await call(vault, "PUT", "sys/init", { body: { secret_shares: 1, secret_threshold: 1 } });
     assert.deepEqual(barrier.body, { errors: ["parameters not specific to auto unseal seals present"] });
