@@ -11,6 +11,10 @@
  * to agent mode on it; the JWT roles come after that (they bind its id); the hook variables come
  * last (they name the roles). DemoWorkspace cuts that cycle with its `bindHookContract` callback
  * (see components/demo-workspace.ts).
+ *
+ * With `vaultMode: demo` a DemoVault runs in the agents' VPC (after the pool, whose network it
+ * joins), and the Vault side goes through a `vault.Provider` built from its outputs; the hooks get
+ * its private address and CA. Otherwise the default Vault provider (vault:address, vault:token).
  */
 import * as pulumi from "@pulumi/pulumi";
 import type * as vaultSdk from "@pulumi/vault";
