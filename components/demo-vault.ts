@@ -203,7 +203,7 @@ export class DemoVault extends pulumi.ComponentResource {
         ami: ami.id,
         instanceType: args.instanceType,
         iamInstanceProfile: profile.name,
-        networkInterfaces: [{ networkInterfaceId: eni.id, deviceIndex: 0 }],
+        primaryNetworkInterface: { networkInterfaceId: eni.id, deleteOnTermination: false },
         userData,
         userDataReplaceOnChange: true,
         // IMDSv2 only, one hop: the container (host network) reaches it, nothing further.
@@ -211,7 +211,8 @@ export class DemoVault extends pulumi.ComponentResource {
         rootBlockDevice: { encrypted: true, kmsKeyId: key.arn, volumeSize: 20, volumeType: "gp3" },
         tags: { Name: `${name}-node` },
       },
-      child,
+      // A newer Amazon Linux image alone is no reason to replace the node.
+      { parent: this, ignoreChanges: ["ami"] },
     );
     const attachment = new aws.ec2.VolumeAttachment(
       `${name}-data`,
