@@ -233,7 +233,11 @@ export const vaultInitProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async read(id: string, props: VaultInitOutputs): Promise<pulumi.dynamic.ReadResult<VaultInitOutputs>> {
-    // Refresh renews the periodic token (its period starts again); nothing else changes.
+    // A node that is no longer initialized (a fresh data volume) is not this initialization:
+    // report it gone, so the next `pulumi up` initializes it again.
+    const status = await vaultRequest(connection(props), "GET", "sys/init");
+    if (field(status.body, "initialized") === false) return { id: "", props: {} as VaultInitOutputs };
+    // Otherwise refresh renews the periodic token (its period starts again); nothing else changes.
     await vaultRequest(connection(props, props.token), "POST", "auth/token/renew-self", {});
     return { id, props };
   },

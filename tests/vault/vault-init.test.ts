@@ -112,7 +112,9 @@ describe("VaultInit dynamic provider (through the provider host)", function () {
     const self = await fetchJson(vault, "GET", "auth/token/lookup-self", token);
     assert.equal(self.status, 200);
     assert.deepEqual((self.body.data as { policies: string[] }).policies, ["tfc-jit-aws-pulumi"]);
-    // The shipped policy lets it configure the engine, and nothing of sys/ beyond that.
+    // The shipped policy lets it write the phase policies, and nothing of sys/ beyond what it needs.
+    assert.equal((await fetchJson(vault, "PUT", "sys/policies/acl/aws-tfc-plan-creds", token)).status, 204);
+    assert.equal((await fetchJson(vault, "PUT", "sys/policies/acl/tfc-jit-aws-pulumi", token)).status, 403);
     assert.equal((await fetchJson(vault, "GET", "sys/audit", token)).status, 403);
 
     for (const secret of [token, ...vault.sys.recoveryKeys]) {
@@ -168,7 +170,7 @@ describe("VaultInit dynamic provider (through the provider host)", function () {
     assert.deepEqual(read.props, created.props);
     assert.deepEqual(
       vault.requests.map((r) => `${r.method} ${r.path} ${r.status}`),
-      ["POST auth/token/renew-self 200"],
+      ["GET sys/init 200", "POST auth/token/renew-self 200"],
     );
     const same = await host.diff(created.id, created.props, checked.inputs);
     assert.equal(same.changes, "none");
@@ -183,6 +185,14 @@ describe("VaultInit dynamic provider (through the provider host)", function () {
       address: "https://10.0.0.9:8200",
     });
     assert.deepEqual(moved.replaces, ["address"]);
+  });
+
+  it("refresh reports the initialization gone when the node is no longer initialized (a fresh volume)", async () => {
+    const created = await host.create((await host.check({}, inputs())).inputs);
+    vault.sys.initialized = false;
+    vault.sys.sealed = true;
+    const read = await host.read(created.id, created.props);
+    assert.equal(read.id, "");
   });
 
   it("check accepts a first preview's unknown address and CA (the node does not exist yet)", async () => {
