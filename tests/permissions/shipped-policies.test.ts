@@ -18,6 +18,7 @@ import { allRegistered, plain, recorder } from "../support/pulumi-mocks";
 import { readStackConfig } from "../../config";
 import { createStack } from "../../stack";
 import { engineIdentityPolicy } from "../../components/engine-iam-policy";
+import { DEFAULT_APPLY_POLICY, DEFAULT_PLAN_POLICY } from "../../config/vault";
 import { pulumiVaultPolicy } from "../../components/pulumi-vault-policy";
 import { useAgentMocks } from "../agent/fixtures";
 import { ROOT, SECRETS, devSource } from "../program/dev-stack";
@@ -253,6 +254,24 @@ describe("shipped policies cover what the program does", function () {
       [...allowed].every((a) => !a.includes("*")),
       "no wildcard actions",
     );
+  });
+
+  it("the run credentials' permissions boundary allows everything the default phase policies allow", () => {
+    const boundary = JSON.parse(read("run-credentials-boundary-policy.json")) as {
+      Statement: { Effect: string; Action: string[] }[];
+    };
+    const allowed = boundary.Statement.filter((s) => s.Effect === "Allow").flatMap((s) => s.Action);
+    const covers = (action: string) =>
+      allowed.some((a) =>
+        new RegExp(`^${a.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`).test(action),
+      );
+    for (const policy of [DEFAULT_PLAN_POLICY, DEFAULT_APPLY_POLICY]) {
+      for (const statement of policy.Statement.filter((s) => s.Effect === "Allow")) {
+        for (const action of statement.Action)
+          assert.ok(covers(action), `${action} is cut off by the boundary`);
+      }
+    }
+    assert.ok(!covers("iam:CreateUser") && !covers("kms:Decrypt"), "nothing beyond them");
   });
 
   it("the engine identity's IAM policy is the one the program gives a managed engine identity", () => {

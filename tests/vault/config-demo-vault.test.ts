@@ -115,6 +115,18 @@ describe("config: vaultMode and the demo Vault", () => {
     });
   });
 
+  it("accepts the README's engine identity settings (users under /tfc/ with the shipped boundary)", () => {
+    const boundary = "arn:aws:iam::111122223333:policy/tfc-boundary";
+    const settings = {
+      planUserPath: "/tfc/",
+      applyUserPath: "/tfc/",
+      planPermissionsBoundaryArn: boundary,
+      applyPermissionsBoundaryArn: boundary,
+    };
+    assert.deepEqual(problems(settings), []);
+    assert.deepEqual(problems({ ...settings, manageEngineIdentity: true }, {}), []);
+  });
+
   it("external stays the default and still requires vaultAddress", () => {
     const config = readStackConfig(devSource());
     assert.equal(config.demoVault, undefined);
