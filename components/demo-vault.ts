@@ -83,38 +83,37 @@ export class DemoVault extends pulumi.ComponentResource {
       child,
     );
 
+    // Rules as separate resources (no inline rules): the agents' rule waits for VaultInit below,
+    // so code a run executes on an agent cannot reach the node before it is initialized (and
+    // initialize it first). Until then only the operator's CIDRs can.
     const group = new aws.ec2.SecurityGroup(
       `${name}-sg`,
       {
         vpcId: args.vpcId,
         description: "tfc-jit-aws demo Vault: 8200 from the agents and the operator only",
-        ingress: [
-          {
-            protocol: "tcp",
-            fromPort: DEMO_VAULT_PATHS.port,
-            toPort: DEMO_VAULT_PATHS.port,
-            securityGroups: [args.agentSecurityGroupId],
-            description: "tfc-agent hooks",
-          },
-          {
-            protocol: "tcp",
-            fromPort: DEMO_VAULT_PATHS.port,
-            toPort: DEMO_VAULT_PATHS.port,
-            cidrBlocks: [...args.operatorCidrs],
-            description: "operator (pulumi)",
-          },
-        ],
-        egress: [
-          {
-            protocol: "tcp",
-            fromPort: 443,
-            toPort: 443,
-            cidrBlocks: ["0.0.0.0/0"],
-            description: "HTTPS: HCP Terraform JWKS, KMS, SSM, IAM/STS, image registry, packages",
-          },
-        ],
       },
       child,
+    );
+    const port = { ipProtocol: "tcp", fromPort: DEMO_VAULT_PATHS.port, toPort: DEMO_VAULT_PATHS.port };
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-https-out`,
+      {
+        securityGroupId: group.id,
+        ipProtocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+        cidrIpv4: "0.0.0.0/0",
+        description: "HTTPS: HCP Terraform JWKS, KMS, SSM, IAM/STS, image registry, packages",
+      },
+      child,
+    );
+    args.operatorCidrs.forEach(
+      (cidr, i) =>
+        new aws.vpc.SecurityGroupIngressRule(
+          `${name}-operator-${i}`,
+          { securityGroupId: group.id, ...port, cidrIpv4: cidr, description: "operator (pulumi)" },
+          child,
+        ),
     );
 
     // The interface and its public address exist before the instance, so the certificate can name them.
@@ -235,6 +234,16 @@ export class DemoVault extends pulumi.ComponentResource {
         auditFilePath: DEMO_VAULT_PATHS.auditFile,
       },
       { parent: this, dependsOn: [instance, attachment] },
+    );
+    new aws.vpc.SecurityGroupIngressRule(
+      `${name}-agents`,
+      {
+        securityGroupId: group.id,
+        ...port,
+        referencedSecurityGroupId: args.agentSecurityGroupId,
+        description: "tfc-agent hooks",
+      },
+      { parent: this, dependsOn: [init] },
     );
     this.token = pulumi.secret(init.token);
     this.recoveryKeys = pulumi.secret(init.recoveryKeys);

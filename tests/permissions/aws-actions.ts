@@ -60,6 +60,20 @@ export const AWS_ACTIONS_BY_TYPE: Readonly<Record<string, readonly string[]>> = 
     "ec2:DescribeNetworkInterfaces",
     ...TAGS_EC2,
   ],
+  "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": [
+    "ec2:AuthorizeSecurityGroupIngress",
+    "ec2:RevokeSecurityGroupIngress",
+    "ec2:ModifySecurityGroupRules",
+    "ec2:DescribeSecurityGroupRules",
+    ...TAGS_EC2,
+  ],
+  "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": [
+    "ec2:AuthorizeSecurityGroupEgress",
+    "ec2:RevokeSecurityGroupEgress",
+    "ec2:ModifySecurityGroupRules",
+    "ec2:DescribeSecurityGroupRules",
+    ...TAGS_EC2,
+  ],
   "aws:ec2/networkInterface:NetworkInterface": [
     "ec2:CreateNetworkInterface",
     "ec2:DeleteNetworkInterface",

@@ -14,6 +14,8 @@ export const D = {
   instance: "aws:ec2/instance:Instance",
   profile: "aws:iam/instanceProfile:InstanceProfile",
   init: "pulumi-nodejs:dynamic/vault:VaultInit",
+  ingressRule: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+  egressRule: "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
   vaultProvider: "pulumi:providers:vault",
   privateKey: "tls:index/privateKey:PrivateKey",
   selfSigned: "tls:index/selfSignedCert:SelfSignedCert",

@@ -52,27 +52,39 @@ describe("DemoVault (vaultMode demo) in the whole program", () => {
     await allRegistered();
     assert.equal(recorder.ofType(D.component).length, 1);
     const agents = securityGroup("agents-ecs-net-agents");
-    const vaultSg = securityGroup("demo-vault-sg");
+    const vaultSg = recorder.one(T.securityGroup, "demo-vault-sg").inputs;
     assert.equal(vaultSg.vpcId, agents.vpcId);
     assert.equal(vaultSg.vpcId, "agents-ecs-net-vpc-id");
+    assert.equal(vaultSg.ingress, undefined, "no inline rules");
+    assert.equal(vaultSg.egress, undefined, "no inline rules");
     assert.equal(recorder.one(D.eni).inputs.subnetId, "agents-ecs-net-public-0-id");
-    assert.deepEqual(
-      vaultSg.ingress.map((r) => [r.fromPort, r.toPort, r.securityGroups ?? [], r.cidrBlocks ?? []]),
-      [
-        [8200, 8200, ["agents-ecs-net-agents-id"], []],
-        [8200, 8200, [], OPERATOR],
-      ],
-    );
-    assert.deepEqual(
-      vaultSg.egress.map((r) => [r.fromPort, r.cidrBlocks]),
-      [[443, ["0.0.0.0/0"]]],
-      "outbound HTTPS only (HCP Terraform's JWKS, KMS, SSM, registry)",
-    );
+    const rules = (type: string) =>
+      recorder.ofType(type).map((r) => {
+        const i = r.inputs;
+        assert.equal(i.securityGroupId, "demo-vault-sg-id");
+        return [i.ipProtocol, i.fromPort, i.toPort, i.referencedSecurityGroupId ?? i.cidrIpv4];
+      });
+    assert.deepEqual(rules(D.ingressRule), [
+      ["tcp", 8200, 8200, OPERATOR[0]],
+      ["tcp", 8200, 8200, "agents-ecs-net-agents-id"],
+    ]);
+    assert.deepEqual(rules(D.egressRule), [["tcp", 443, 443, "0.0.0.0/0"]], "outbound HTTPS only");
     assert.deepEqual(
       [...new Set(agents.egress.map((r) => r.fromPort))].sort(),
       [443, 8200],
       "the agents may reach the demo Vault's port",
     );
+  });
+
+  it("admits the agents only after VaultInit: a run cannot initialize the node first", async () => {
+    build();
+    await allRegistered();
+    const order = recorder.resources.map((r) => `${r.type}::${r.name}`);
+    const init = order.indexOf(`${D.init}::demo-vault-init`);
+    const agentsRule = order.indexOf(`${D.ingressRule}::demo-vault-agents`);
+    const operatorRule = order.indexOf(`${D.ingressRule}::demo-vault-operator-0`);
+    assert.ok(init >= 0 && agentsRule > init, "the agents' rule registers after VaultInit");
+    assert.ok(operatorRule >= 0 && operatorRule < init, "the operator's rule exists before it");
   });
 
   it("auto-unseals with its own KMS key, which its role may only use for that; storage is encrypted with it", async () => {
