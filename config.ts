@@ -9,11 +9,14 @@ import { ConfigReader, type ConfigSource } from "./config/reader";
 import { readVaultSide, type VaultSide } from "./config/vault";
 import { readAgentSettings, type AgentSettings } from "./config/agent";
 import { readWorkspaceSettings, type WorkspaceSettings } from "./config/tfc";
+import { type DemoVaultSettings, readDemoVaultSettings, readVaultMode } from "./config/demo-vault";
 
 export interface StackConfig {
   readonly vault: VaultSide;
   readonly agent: AgentSettings;
   readonly workspace: WorkspaceSettings;
+  /** Present with vaultMode demo: the program runs the Vault (components/demo-vault.ts). */
+  readonly demoVault?: DemoVaultSettings;
 }
 
 /** HCP Terraform names a new organization's default project like this. */
@@ -50,14 +53,60 @@ function crossChecks(r: ConfigReader, vault: VaultSide, workspace: WorkspaceSett
 }
 
 /** Reads and validates everything; throws ConfigErrors listing every problem. */
+/** What a demo Vault cannot serve, each with the key to change. */
+function demoVaultChecks(r: ConfigReader, vault: VaultSide, agent: AgentSettings): void {
+  const demo = `with ${r.fullKey("vaultMode")} demo`;
+  if (agent.runtime !== "ecs") {
+    r.fail(
+      "agentRuntime",
+      `is ${agent.runtime}, but the demo Vault runs in the ECS agents' VPC and admits only their security group`,
+      `pulumi config set ${r.fullKey("agentRuntime")} ecs (or pulumi config set ${r.fullKey("vaultMode")} external)`,
+    );
+  }
+  if (agent.runtime === "ecs" && agent.ecs.network.existing !== undefined) {
+    r.fail(
+      "agentVpcId",
+      `is set, but the demo Vault needs the VPC the program creates (public subnets, so that Pulumi reaches it from ${r.fullKey("demoVaultOperatorCidrs")})`,
+      `pulumi config rm ${r.fullKey("agentVpcId")} and ${r.fullKey("agentSubnetIds")} (or bring your own Vault: ${r.fullKey("vaultMode")} external)`,
+    );
+  }
+  for (const key of ["vaultAddress", "vaultCaCertPem", "vaultNamespace"] as const) {
+    if (r.optionalString(key) !== undefined) {
+      r.fail(
+        key,
+        `is set, but ${demo} the demo Vault's own address and CA are used (and it has no namespaces)`,
+        `pulumi config rm ${r.fullKey(key)}`,
+      );
+    }
+  }
+  if (vault.engine.rootKeys === undefined && !vault.engine.manageEngineIdentity) {
+    // Without either, the engine would use the node's own role, which may only unseal.
+    r.fail(
+      "manageEngineIdentity",
+      `is false and no root keys are set, but ${demo} the node's role has no IAM permissions, so the AWS secrets engine would have no identity to create credentials with`,
+      `pulumi config set --secret ${r.fullKey("awsRootAccessKey")} / ${r.fullKey("awsRootSecretKey")} to a key of an IAM user with permissions/vault-engine-identity-policy.json, or pulumi config set ${r.fullKey("manageEngineIdentity")} true (docs/demo-vault.md)`,
+    );
+  }
+  if (vault.engine.rotateRootKey) {
+    r.fail(
+      "rotateRootKey",
+      `is true, but ${demo} the rotation provider has no Vault token to use (it reads vault:token)`,
+      `pulumi config set ${r.fullKey("rotateRootKey")} false (use ${r.fullKey("manageEngineIdentity")} true instead)`,
+    );
+  }
+}
+
 export function readStackConfig(source: ConfigSource): StackConfig {
   const r = new ConfigReader(source);
-  const vault = readVaultSide(r);
+  const mode = readVaultMode(r);
+  const vault = readVaultSide(r, mode);
   const agent = readAgentSettings(r);
   const workspace = readWorkspaceSettings(r);
+  const demoVault = readDemoVaultSettings(r, mode);
   crossChecks(r, vault, workspace);
+  if (demoVault) demoVaultChecks(r, vault, agent);
   r.throwIfInvalid();
-  return { vault, agent, workspace };
+  return { vault, agent, workspace, ...(demoVault ? { demoVault } : {}) };
 }
 
 /** `pulumi.Config` as a ConfigSource: raw text for plain keys, wrapped Outputs for secrets. */

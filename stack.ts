@@ -11,8 +11,13 @@
  * to agent mode on it; the JWT roles come after that (they bind its id); the hook variables come
  * last (they name the roles). DemoWorkspace cuts that cycle with its `bindHookContract` callback
  * (see components/demo-workspace.ts).
+ *
+ * With `vaultMode: demo` a DemoVault runs in the agents' VPC (after the pool, whose network it
+ * joins), and the Vault side goes through a `vault.Provider` built from its outputs; the hooks get
+ * its private address and CA. Otherwise the default Vault provider (vault:address, vault:token).
  */
 import * as pulumi from "@pulumi/pulumi";
+import type * as vaultSdk from "@pulumi/vault";
 import type { StackConfig } from "./config";
 import { VaultAwsEngine } from "./components/vault-aws-engine";
 import { TfcJwtTrust } from "./components/tfc-jwt-trust";
@@ -21,6 +26,11 @@ import { AgentImage, type AgentImageTarget } from "./components/agent-image";
 import { AgentPool, type AgentRuntimeArgs } from "./components/agent-pool";
 import { DemoWorkspace, type HookContract } from "./components/demo-workspace";
 import type { ImageSource } from "./config/agent";
+import { EcsAgents } from "./components/agent-runtime-ecs";
+import { DemoVault } from "./components/demo-vault";
+import { DEMO_VAULT_PATHS } from "./components/demo-vault-boot";
+import { demoVaultProvider } from "./components/demo-vault-provider";
+import { pulumiVaultPolicy } from "./components/pulumi-vault-policy";
 
 export interface StackOptions {
   /** Build context of the agent image: the repository root (default: the program's directory). */
@@ -40,6 +50,10 @@ export interface StackOutputs {
   agentImage: pulumi.Output<string>;
   workspaceId: pulumi.Output<string>;
   workspaceUrl: pulumi.Output<string>;
+  /** vaultMode demo only: where Pulumi reaches the demo Vault, its CA, and its recovery keys (secret). */
+  demoVaultAddress?: pulumi.Output<string>;
+  demoVaultCaCertPem?: pulumi.Output<string>;
+  demoVaultRecoveryKeys?: pulumi.Output<string[]>;
 }
 
 function imageTarget(source: ImageSource): AgentImageTarget {
@@ -76,7 +90,7 @@ function runtimeArgs(config: StackConfig): AgentRuntimeArgs {
       vpcCidr: network.vpcCidr,
       assignPublicIp: network.assignPublicIp,
       egressCidrs: network.egressCidrs,
-      egressPorts: egressPorts(vault.vaultAddress),
+      egressPorts: config.demoVault ? [443, DEMO_VAULT_PATHS.port] : egressPorts(vault.vaultAddress),
     },
     ...(agent.ecs.scaling ? { scaling: agent.ecs.scaling } : {}),
   };
@@ -84,8 +98,6 @@ function runtimeArgs(config: StackConfig): AgentRuntimeArgs {
 
 export function createStack(config: StackConfig, options: StackOptions = {}): StackOutputs {
   const { vault, agent, workspace: ws } = config;
-
-  const engine = new VaultAwsEngine("vault-aws", vaultAwsEngineArgs(vault));
 
   const image = new AgentImage("agent-image", {
     target: imageTarget(agent.image.source),
@@ -109,18 +121,48 @@ export function createStack(config: StackConfig, options: StackOptions = {}): St
     runtime: runtimeArgs(config),
   });
 
+  // vaultMode demo: the Vault runs beside the agents, and every Vault resource below goes through
+  // a provider built from its outputs; otherwise the default provider (vault:address/token).
+  let demoVault: DemoVault | undefined;
+  let vaultOpts: pulumi.ComponentResourceOptions = {};
+  if (config.demoVault) {
+    if (!(pool.agents instanceof EcsAgents)) throw new Error("vaultMode demo needs agentRuntime ecs");
+    const network = pool.agents.network;
+    demoVault = new DemoVault("demo-vault", {
+      vpcId: network.vpcId,
+      subnetId: network.subnetIds.apply((ids) => ids[0]),
+      agentSecurityGroupId: network.securityGroupId,
+      operatorCidrs: config.demoVault.operatorCidrs,
+      image: config.demoVault.image,
+      instanceType: config.demoVault.instanceType,
+      pulumiPolicyHcl: pulumiVaultPolicy({
+        awsMountPath: vault.engine.mountPath,
+        jwtAuthPath: vault.trust.authPath,
+        roleNamePrefix: vault.engine.roleNamePrefix,
+      }),
+    });
+    const provider: vaultSdk.Provider = demoVaultProvider("demo-vault", demoVault);
+    vaultOpts = { providers: { vault: provider } };
+  }
+  const agentVaultAddress: pulumi.Input<string> = demoVault ? demoVault.agentAddress : vault.vaultAddress;
+  const encodedCaCert: pulumi.Input<string> | undefined = demoVault
+    ? demoVault.caCertPem.apply((pem) => Buffer.from(pem, "utf8").toString("base64"))
+    : ws.vaultEncodedCaCert;
+
+  const engine = new VaultAwsEngine("vault-aws", vaultAwsEngineArgs(vault), vaultOpts);
+
   const bound: { trust?: TfcJwtTrust } = {};
   const bindHookContract = (workspaceId: pulumi.Output<string>): HookContract => {
-    const trust = new TfcJwtTrust("tfc-trust", tfcJwtTrustArgs(vault, engine, workspaceId));
+    const trust = new TfcJwtTrust("tfc-trust", tfcJwtTrustArgs(vault, engine, workspaceId), vaultOpts);
     bound.trust = trust;
     const roleArn = (phase: "plan" | "apply") => vault.phases[phase].roleArns[0];
     const planArn = roleArn("plan");
     const applyArn = roleArn("apply");
     return {
       audience: vault.trust.audience,
-      vaultAddress: vault.vaultAddress,
+      vaultAddress: agentVaultAddress,
       ...(ws.vaultNamespace !== undefined ? { vaultNamespace: ws.vaultNamespace } : {}),
-      ...(ws.vaultEncodedCaCert !== undefined ? { vaultEncodedCaCert: ws.vaultEncodedCaCert } : {}),
+      ...(encodedCaCert !== undefined ? { vaultEncodedCaCert: encodedCaCert } : {}),
       authPath: trust.authPath,
       jwtRoles: trust.roleNames,
       awsMountPath: engine.mountPath,
@@ -162,5 +204,12 @@ export function createStack(config: StackConfig, options: StackOptions = {}): St
     agentImage: image.repoDigest,
     workspaceId: demo.workspaceId,
     workspaceUrl: demo.htmlUrl,
+    ...(demoVault
+      ? {
+          demoVaultAddress: demoVault.operatorAddress,
+          demoVaultCaCertPem: demoVault.caCertPem,
+          demoVaultRecoveryKeys: demoVault.recoveryKeys,
+        }
+      : {}),
   };
 }

@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { createAgentNetwork, type AgentNetworkArgs } from "./agent-network";
+import { type AgentNetwork, createAgentNetwork, type AgentNetworkArgs } from "./agent-network";
 
 export interface EcsAgentsArgs {
   /** `<repository>@sha256:<hex>` of the agent image. */
@@ -83,12 +83,15 @@ export class EcsAgents extends pulumi.ComponentResource {
   public readonly clusterName: pulumi.Output<string>;
   public readonly serviceName: pulumi.Output<string>;
   public readonly taskRoleArn: pulumi.Output<string>;
+  /** The agents' VPC, subnets and security group (the demo Vault admits that group). */
+  public readonly network: AgentNetwork;
 
   constructor(name: string, args: EcsAgentsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("tfc-jit-aws:agent:EcsAgents", name, {}, opts);
     const child = { parent: this };
 
     const network = createAgentNetwork(`${name}-net`, args.network, this);
+    this.network = network;
 
     const token = new aws.ssm.Parameter(
       `${name}-token`,

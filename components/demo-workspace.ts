@@ -1,7 +1,7 @@
 /**
  * DemoWorkspace: an HCP Terraform workspace that runs on our agent pool, linked to a VCS repo (a
  * fork of hashicorp/hashicat-aws by default), and the workspace variables that carry the hook
- * contract (ARCHITECTURE.md §4) plus the demo's own Terraform variables.
+ * contract (README.md, "The agent hooks"; docs/hooks.md) plus the demo's own Terraform variables.
  *
  * Order, as HCP Terraform requires for a pool that is not organization-scoped (the pool refuses
  * a workspace it does not allow, and a workspace being created has no id to allow yet):

@@ -1,5 +1,5 @@
 /**
- * The demo workspace and the parts of the hook contract (ARCHITECTURE.md §4) that only the
+ * The demo workspace and the parts of the hook contract (README.md, "The agent hooks") that only the
  * workspace needs: VCS connection, demo Terraform variables, Vault namespace and CA. The
  * organization, project and workspace names, the Vault address and the audience are Vault-side
  * keys (config/vault.ts): the JWT roles bind exactly those, so they are read in one place only.

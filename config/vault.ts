@@ -5,6 +5,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { ConfigReader } from "./reader";
+import type { VaultMode } from "./demo-vault";
 import {
   type CredentialType,
   CREDENTIAL_TYPES,
@@ -43,7 +44,7 @@ export interface PhaseSettings {
 }
 
 export interface VaultSide {
-  /** The Vault address agents use (`TFC_VAULT_ADDR`). */
+  /** The Vault address agents use (`TFC_VAULT_ADDR`); empty with vaultMode demo (DemoVault's). */
   readonly vaultAddress: string;
   readonly tfc: {
     /** HCP Terraform / TFE base address without trailing slash (the token issuer). */
@@ -299,15 +300,20 @@ function readPhase(
  * Reads and validates every Vault-side key. Problems are recorded on `r`; call
  * `r.throwIfInvalid()` after all reads (this function does not throw by itself).
  */
-export function readVaultSide(r: ConfigReader): VaultSide {
+export function readVaultSide(r: ConfigReader, mode: VaultMode = "external"): VaultSide {
   const allowHttp = r.boolean("allowInsecureHttp", false);
-  const vaultAddress = urlKey(
-    r,
-    "vaultAddress",
-    r.requiredString("vaultAddress", "https://vault.example.com:8200") || "https://vault.example.com:8200",
-    allowHttp,
-    "https://vault.example.com:8200",
-  );
+  // A demo Vault's address comes from the DemoVault component; stack.ts puts it in the contract.
+  const vaultAddress =
+    mode === "demo"
+      ? ""
+      : urlKey(
+          r,
+          "vaultAddress",
+          r.requiredString("vaultAddress", "https://vault.example.com:8200") ||
+            "https://vault.example.com:8200",
+          allowHttp,
+          "https://vault.example.com:8200",
+        );
   const tfcAddress = urlKey(
     r,
     "tfcAddress",

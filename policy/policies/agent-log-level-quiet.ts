@@ -1,5 +1,6 @@
 /**
- * At `trace` or `debug` the tfc-agent logs can include secrets (FACTS.md): the agent's own log
+ * At `trace` or `debug` the tfc-agent logs can include secrets
+ * (docs/upstream-behaviour.md#hcp-terraform-agent-and-hooks): the agent's own log
  * goes to CloudWatch or the Docker log, where run credentials must never be. An agent container
  * may leave TFC_AGENT_LOG_LEVEL unset (the agent's default, info) or set info, warn or error.
  */

@@ -12,10 +12,13 @@ export type ConfigLookup = (key: string) => string | undefined;
 export interface VaultConnection {
   /** Base URL without trailing slash, e.g. `https://vault.example.com:8200`. */
   readonly address: string;
-  readonly token: string;
+  /** Absent only for Vault's unauthenticated endpoints (sys/init, sys/seal-status). */
+  readonly token?: string;
   readonly namespace?: string;
-  /** PEM of an extra CA to trust (added to, never replacing verification). */
+  /** File holding the PEM of an extra CA to trust (added to, never replacing verification). */
   readonly caCertFile?: string;
+  /** The PEM itself, for a CA the program generated (the demo Vault's); never written to disk. */
+  readonly caCertPem?: string;
 }
 
 function pick(

@@ -27,14 +27,13 @@ export async function vaultRequest(
   const [http, https, fs] = await Promise.all([import("node:http"), import("node:https"), import("node:fs")]);
   const url = new URL(`${conn.address}/v1/${path.replace(/^\/+/, "")}`);
   const payload = body === undefined ? undefined : JSON.stringify(body);
-  const headers: Record<string, string> = { "X-Vault-Token": conn.token, Accept: "application/json" };
+  const headers: Record<string, string> = { Accept: "application/json" };
+  if (conn.token !== undefined) headers["X-Vault-Token"] = conn.token;
   if (conn.namespace) headers["X-Vault-Namespace"] = conn.namespace;
   if (payload !== undefined) headers["Content-Type"] = "application/json";
   const isHttps = url.protocol === "https:";
-  const ca =
-    isHttps && conn.caCertFile
-      ? [...(await import("node:tls")).rootCertificates, fs.readFileSync(conn.caCertFile, "utf8")]
-      : undefined;
+  const extraCa = conn.caCertPem ?? (conn.caCertFile ? fs.readFileSync(conn.caCertFile, "utf8") : undefined);
+  const ca = isHttps && extraCa ? [...(await import("node:tls")).rootCertificates, extraCa] : undefined;
 
   const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
     const options = { method, headers, timeout: 30_000, ...(ca ? { ca } : {}), rejectUnauthorized: true };

@@ -13,7 +13,8 @@ const UNDECLARED_SECRETS = ["awsRootAccessKey", "awsRootSecretKey", "imageRegist
 
 /** Keys the program cannot run without, and a fragment of the fix each error must show. */
 const REQUIRED: { key: string; fix: RegExp; eitherOr?: true }[] = [
-  { key: "vaultAddress", fix: /pulumi config set tfc-jit-aws:vaultAddress https:\/\// },
+  // Required with vaultMode external only (demo supplies its own), so declared with an empty default.
+  { key: "vaultAddress", fix: /pulumi config set tfc-jit-aws:vaultAddress https:\/\//, eitherOr: true },
   { key: "tfcOrganization", fix: /pulumi config set tfc-jit-aws:tfcOrganization / },
   { key: "tfcWorkspace", fix: /pulumi config set tfc-jit-aws:tfcWorkspace / },
   { key: "jwtAudience", fix: /pulumi config set tfc-jit-aws:jwtAudience / },

@@ -127,3 +127,15 @@ export function plain(value: unknown): unknown {
   }
   return value;
 }
+
+/**
+ * Waits until every registration and invoke already started has reached the mock monitor,
+ * however long the chain of Outputs before it (Pulumi's own RPC queue, `runtime.waitForRPCs`,
+ * which `disconnect` awaits): deterministic where `settled()` only yields a few turns.
+ */
+export async function allRegistered(): Promise<void> {
+  const runtime = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
+  if (typeof runtime.waitForRPCs !== "function")
+    throw new Error("@pulumi/pulumi no longer exports runtime.waitForRPCs");
+  await runtime.waitForRPCs();
+}

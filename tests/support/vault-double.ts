@@ -38,6 +38,7 @@ import {
 } from "./vault-double-acl";
 import { addressAllowed } from "./vault-double-cidr";
 import { type JwtAuthConfig, type JwtRole, verifyJwt } from "./vault-double-jwt";
+import { type SysHost, VaultError, VaultSysState } from "./vault-double-sys";
 
 export type { JwtAuthConfig, JwtRole } from "./vault-double-jwt";
 export type { Capability, PolicyRule } from "./vault-double-acl";
@@ -125,6 +126,11 @@ export interface VaultDoubleOptions {
   readonly ca?: TestCa;
   /** Answer `security_token` instead of `session_token` (Vault < 1.16). */
   readonly legacySecurityToken?: boolean;
+  /**
+   * Start as a fresh node with an auto-unseal seal: uninitialized (and so sealed), no root token
+   * until `sys/init` (vault-double-sys.ts).
+   */
+  readonly uninitialized?: boolean;
 }
 
 interface Token {
@@ -166,15 +172,6 @@ interface Answer {
   readonly body?: unknown;
 }
 
-class VaultError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 const PERMISSION_DENIED = "1 error occurred:\n\t* permission denied\n\n";
 
 function random(length: number): string {
@@ -207,6 +204,8 @@ export class VaultDouble {
   /** A root token (policy `root`), valid in every namespace. */
   readonly rootToken = `hvs.root${random(20)}`;
   readonly requests: RecordedRequest[] = [];
+  /** Initialization, seal, audit devices and the token tree (vault-double-sys.ts). */
+  readonly sys: VaultSysState;
   /** When true, revoking an iam_user lease fails like vault#16685 (user cannot be deleted). */
   failUserDeletion = false;
   /** Delay of an async (`sync: false`) revocation. */
@@ -233,6 +232,8 @@ export class VaultDouble {
   private constructor(options: VaultDoubleOptions) {
     this.aws = options.aws;
     this.legacySecurityToken = options.legacySecurityToken ?? false;
+    this.sys = new VaultSysState(!options.uninitialized);
+    if (options.uninitialized) return;
     this.tokens.set(this.rootToken, {
       id: this.rootToken,
       accessor: "root-accessor",
@@ -559,6 +560,9 @@ export class VaultDouble {
     const readCaps: Capability[] = ["read"];
     const space = this.space(namespace);
 
+    const sys = this.sys.route(this.sysHost(namespace), method, path, tokenId, body);
+    if (sys) return sys;
+
     const login = /^auth\/(.+)\/login$/.exec(path);
     if (login && write && space.jwt.has(login[1])) return this.login(namespace, login[1], body);
 
@@ -734,6 +738,39 @@ export class VaultDouble {
       body: {
         request_id: random(12),
         auth: { ...this.authBody(token), entity_id: random(12), orphan: true },
+      },
+    };
+  }
+
+  /** The token store and ACL as the system endpoints (vault-double-sys.ts) use them. */
+  private sysHost(namespace: string): SysHost {
+    return {
+      authorize: (tokenId, path, caps) => this.authorize(tokenId, namespace, path, caps),
+      mint: ({ policies, ttlSeconds, root, meta }) => {
+        if (!root) return this.mintToken(namespace, policies, "service", ttlSeconds, meta ?? {});
+        const token: Token = {
+          id: `hvs.${random(24)}`,
+          accessor: random(24),
+          namespace,
+          policies: ["root"],
+          type: "service",
+          expiresAt: Number.POSITIVE_INFINITY,
+          meta: {},
+          root: true,
+          issuedAt: Date.now(),
+          ttlSeconds: 0,
+          maxExpiresAt: Number.POSITIVE_INFINITY,
+        };
+        this.tokens.set(token.id, token);
+        this.issued.add(token.id);
+        return token;
+      },
+      authBody: (token) => this.authBody(this.tokens.get(token.id)!),
+      revoke: (tokenId) => {
+        const token = this.tokens.get(tokenId);
+        if (!token) return;
+        this.tokens.delete(tokenId);
+        this.later(0, () => this.revokeLeasesOf(token.accessor));
       },
     };
   }
@@ -988,7 +1025,8 @@ export class VaultDouble {
         this.expire();
         this.scheduleExpiry();
       },
-      Math.max(0, next - Date.now()) + 5,
+      // setTimeout holds at most 2^31-1 ms (about 24.8 days); a longer expiry re-arms then.
+      Math.min(2 ** 31 - 1, Math.max(0, next - Date.now()) + 5),
     );
     this.expiryTimer.unref();
   }

@@ -97,7 +97,9 @@ describe("config defaults: code and Pulumi.yaml agree", () => {
     // connection, one of two keys that must be set), so every other default is the code's to apply.
     const dev = devStackValues();
     const base = Object.fromEntries(
-      Object.entries(dev).filter(([key]) => !defaults.has(key) || key === "vcsOauthTokenId"),
+      Object.entries(dev).filter(
+        ([key]) => !defaults.has(key) || key === "vcsOauthTokenId" || key === "vaultAddress",
+      ),
     );
     const sts = {
       planCredentialType: "assumed_role",

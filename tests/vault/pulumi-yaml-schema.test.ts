@@ -60,7 +60,8 @@ describe("Pulumi.yaml declares the Vault-side config", () => {
   });
 
   it("gives every key a type and a description, and a default unless it is required", () => {
-    const required = ["vaultAddress", "tfcOrganization", "tfcWorkspace", "jwtAudience"];
+    // vaultAddress is required with vaultMode external only, so it has an empty default.
+    const required = ["tfcOrganization", "tfcWorkspace", "jwtAudience"];
     for (const [key, d] of Object.entries(declared)) {
       assert.ok(["string", "integer", "boolean", "array"].includes(d.type), `${key} type`);
       assert.ok(d.description && d.description.length > 10, `${key} description`);
