@@ -10,6 +10,7 @@ import { readVaultSide, type VaultSide } from "./config/vault";
 import { readAgentSettings, type AgentSettings } from "./config/agent";
 import { readWorkspaceSettings, type WorkspaceSettings } from "./config/tfc";
 import { type DemoVaultSettings, readDemoVaultSettings, readVaultMode } from "./config/demo-vault";
+import { checkCredentialsAreSecret } from "./config/credentials";
 
 export interface StackConfig {
   readonly vault: VaultSide;
@@ -105,6 +106,7 @@ export function readStackConfig(source: ConfigSource): StackConfig {
   const demoVault = readDemoVaultSettings(r, mode);
   crossChecks(r, vault, workspace);
   if (demoVault) demoVaultChecks(r, vault, agent);
+  checkCredentialsAreSecret(r, source.isPlainText?.bind(source));
   r.throwIfInvalid();
   return { vault, agent, workspace, ...(demoVault ? { demoVault } : {}) };
 }
@@ -114,7 +116,19 @@ export function pulumiConfigSource(config: pulumi.Config = new pulumi.Config("tf
   return {
     get: (key) => config.get(key),
     getSecret: (key) => config.getSecret(key),
+    isPlainText: plainTextCheck(),
   };
+}
+
+/**
+ * `pulumi.runtime.isConfigSecret` is internal to @pulumi/pulumi (the SDK's own warning for a
+ * secret read with `get` uses it); without it we cannot tell, and the check is skipped.
+ */
+function plainTextCheck(): ((fullKey: string) => boolean) | undefined {
+  const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
+  const isSecret = runtime.isConfigSecret;
+  if (typeof isSecret !== "function") return undefined;
+  return (fullKey) => pulumi.runtime.getConfig(fullKey) !== undefined && !isSecret(fullKey);
 }
 
 /** The program's one read of the stack configuration. */

@@ -12,6 +12,11 @@ export interface ConfigSource {
   get(key: string): string | undefined;
   /** A secret value, still wrapped: only its presence can be validated. */
   getSecret(key: string): pulumi.Output<string> | undefined;
+  /**
+   * Whether a key of any namespace (e.g. `tfc:token`) is set but NOT stored as a secret; absent
+   * when the source cannot tell (then the check is skipped, see config/credentials.ts).
+   */
+  isPlainText?(fullKey: string): boolean;
 }
 
 export class ConfigReader {
@@ -29,7 +34,12 @@ export class ConfigReader {
 
   /** Records a problem with `key`; returns undefined so callers can `return reader.fail(...)`. */
   fail(key: string, problem: string, fix: string): undefined {
-    this.errors.push(new ConfigError(this.fullKey(key), problem, fix));
+    return this.failFullKey(this.fullKey(key), problem, fix);
+  }
+
+  /** Records a problem with a key of any namespace, given in full (e.g. `tfc:token`). */
+  failFullKey(fullKey: string, problem: string, fix: string): undefined {
+    this.errors.push(new ConfigError(fullKey, problem, fix));
     return undefined;
   }
 
