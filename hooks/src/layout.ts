@@ -67,6 +67,29 @@ export const AGENT_BINARIES = [
   "/home/tfc-agent/bin/tfc-agent-core",
 ] as const;
 
+/**
+ * Where the agent and Terraform write outside the data dir, besides /tmp: Terraform's per-user
+ * directory (CLI config, credentials, plugin cache) under the agent's HOME. The start script makes
+ * them the agent's; on Docker each is a tmpfs. UNCONFIRMED that this is all (docs/upstream-behaviour.md).
+ */
+export const AGENT_WRITABLE_HOME_DIRS = ["/home/tfc-agent/.terraform.d", "/home/tfc-agent/.cache"] as const;
+
+/**
+ * What the Docker runtime mounts as tmpfs over a read-only root: everything that is written, so a
+ * restarted container starts from the image again (nothing of one job reaches the next). Options
+ * are Docker's tmpfs options; the start script sets owners and modes inside.
+ */
+export function writableMounts(l: Layout): Record<string, string> {
+  return {
+    "/tmp": "rw,nosuid,nodev,mode=1777",
+    // sudo keeps its runtime files under /run.
+    "/run": "rw,nosuid,nodev,noexec,mode=0755",
+    [l.dataDir]: "rw,nosuid,nodev,mode=1770",
+    [l.stateDir]: `rw,nosuid,nodev,noexec,mode=0700,uid=${HOOKS_UID},gid=${HOOKS_UID}`,
+    ...Object.fromEntries(AGENT_WRITABLE_HOME_DIRS.map((d) => [d, "rw,nosuid,nodev,mode=0700"])),
+  };
+}
+
 export const hooksDir = (l: Layout): string => `${l.dataDir}/hooks`;
 export const wrapperPath = (l: Layout, hook: HookName): string => `${l.installDir}/libexec/${hook}`;
 export const bundlePath = (l: Layout, hook: HookName): string => `${l.installDir}/lib/${hook}.cjs`;
@@ -234,6 +257,9 @@ export function renderStartScript(l: Layout): string {
     `/bin/chown -R root:root ${hooks}`,
     `/bin/chmod 0755 ${hooks} ${HOOK_NAMES.map((h) => `${hooks}/${h}`).join(" ")}`,
     `/usr/bin/install -d -o ${l.hooksUser} -g ${l.hooksUser} -m 0700 ${l.stateDir}`,
+    ...AGENT_WRITABLE_HOME_DIRS.map(
+      (d) => `/usr/bin/install -d -o ${l.agentUser} -g ${l.agentUser} -m 0700 ${d}`,
+    ),
     `export TFC_AGENT_DATA_DIR=${l.dataDir}`,
     `exec ${dropToAgent(l, [AGENT_BINARIES[0]]).join(" ")} "$@"`,
     "",
