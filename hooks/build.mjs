@@ -55,6 +55,10 @@ for (const hook of layout.HOOK_NAMES) {
     outfile: join(dist, "lib", `${hook}.cjs`),
     bundle: true,
     platform: "node",
+    // The ES module builds first: @smithy/signature-v4's CommonJS build requires whole
+    // @smithy/core submodules (about 130 kB, evaluated at every start); from its ES module build
+    // esbuild keeps only what the signer uses. The pre hook bundle goes from 165 kB to 37 kB.
+    mainFields: ["module", "main"],
     target: "node24",
     format: "cjs",
     minify: true,
