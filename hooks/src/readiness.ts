@@ -31,6 +31,11 @@ const RETRYABLE = new Set([
   "UnknownError",
 ]);
 
+/** The region the probe signs for: AWS_REGION, then AWS_DEFAULT_REGION, as the SDKs read them. */
+export function probeRegion(env: NodeJS.ProcessEnv): string {
+  return env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || "us-east-1";
+}
+
 export interface Readiness {
   readonly elapsedMs: number;
   readonly probes: number;
@@ -43,7 +48,7 @@ export async function waitUntilUsable(
   deadline: Deadline,
   env: NodeJS.ProcessEnv,
 ): Promise<Readiness> {
-  const region = env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || "us-east-1";
+  const region = probeRegion(env);
   const started = Date.now();
   const probe = createProbe(credentials, region, env);
   let streak = 0;

@@ -186,7 +186,7 @@ export class AgentSimulator {
     }
     // The operation is over: its TFC_AGENT_ENV file goes away with it.
     fs.rmSync(agentEnvFile, { force: true });
-    // Whether the agent injects the token into post hooks is unconfirmed (FACTS.md): give none.
+    // Whether the agent injects the token into post hooks is unconfirmed (docs/upstream-behaviour.md): give none.
     const post = await this.runHook(`terraform-post-${phase}`, this.hookEnv(agentEnvFile, null));
     return { phase, pre, post, agentEnv, ...(terraform ? { terraform } : {}) };
   }
