@@ -9,7 +9,14 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { HOOK_NAMES } from "../../hooks/src/layout";
+import {
+  HOOK_NAMES,
+  IMAGE_LAYOUT,
+  renderLauncher,
+  renderStartScript,
+  renderSudoers,
+  renderWrapper,
+} from "../../hooks/src/layout";
 import { HOOKS_DIST } from "../support/agent-host";
 
 const LIB = path.join(HOOKS_DIST, "lib");
@@ -41,6 +48,34 @@ describe("hooks: built bundles", function () {
       assert.equal(signs, hook.includes("-pre-"), `${hook}: SigV4 signer ${signs ? "present" : "absent"}`);
       assert.doesNotMatch(text, /GetCallerIdentityCommand|STSClient/, `${hook} bundles the STS client`);
     }
+  });
+
+  it("ships exactly the launchers, wrappers, sudo rule and start script rendered for the image, valid sh and sudoers", function () {
+    const shipped: Array<[string, string]> = [
+      ...HOOK_NAMES.flatMap((h): Array<[string, string]> => [
+        [`hooks/${h}`, renderLauncher(IMAGE_LAYOUT, h)],
+        [`libexec/${h}`, renderWrapper(IMAGE_LAYOUT, h)],
+      ]),
+      ["bin/start-agent", renderStartScript(IMAGE_LAYOUT)],
+      ["sudoers", renderSudoers(IMAGE_LAYOUT)],
+    ];
+    for (const [rel, text] of shipped) {
+      const file = path.join(HOOKS_DIST, rel);
+      assert.equal(fs.readFileSync(file, "utf8"), text, rel);
+      if (rel !== "sudoers") {
+        assert.equal(fs.statSync(file).mode & 0o777, 0o755, `${rel} mode`);
+        const syntax = spawnSync("/bin/sh", ["-n", file], { encoding: "utf8" });
+        assert.equal(syntax.status, 0, `${rel}: ${syntax.stderr}`);
+      }
+    }
+    if (!fs.existsSync("/usr/sbin/visudo")) {
+      console.log("      visudo not installed: the sudo rule's syntax is checked at image build only");
+      return;
+    }
+    const check = spawnSync("/usr/sbin/visudo", ["-c", "-f", path.join(HOOKS_DIST, "sudoers")], {
+      encoding: "utf8",
+    });
+    assert.equal(check.status, 0, check.stdout + check.stderr);
   });
 
   it("loading a bundle runs no hook (only running it as the main module does)", () => {
