@@ -34,6 +34,29 @@ export const HOOKS_DIST = path.join(REPO_ROOT, "hooks", "dist");
 
 export type HostMode = "direct" | "separated";
 
+let nodeCopy: string | undefined;
+
+/**
+ * The Node that runs the tests, at an absolute path every user may execute (its own directory may
+ * not be: /root is 0700). One hard link (or, across file systems, one copy) per test process,
+ * removed when it exits.
+ */
+function sharedNode(): string {
+  if (nodeCopy !== undefined) return nodeCopy;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tfc-agent-node-"));
+  fs.chmodSync(dir, 0o755);
+  const file = path.join(dir, "node");
+  try {
+    fs.linkSync(process.execPath, file);
+  } catch {
+    fs.copyFileSync(process.execPath, file);
+    fs.chmodSync(file, 0o755);
+  }
+  process.on("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+  nodeCopy = file;
+  return file;
+}
+
 /** Why "separated" cannot run here, or undefined when it can. */
 export function separationUnavailable(): string | undefined {
   if (process.getuid?.() !== 0) return "needs root (CI runs as root) to start processes as throwaway users";
@@ -71,7 +94,7 @@ export class AgentHost {
       dataDir: path.join(this.root, "data"),
       installDir: path.join(this.root, "opt"),
       stateDir: path.join(this.root, "state"),
-      node: path.join(this.root, "opt", "bin", "node"),
+      node: sharedNode(),
       sudo: "/usr/bin/sudo",
       env: "/usr/bin/env",
       privilegeCommand: separated ? "sudo" : "direct",
@@ -84,14 +107,6 @@ export class AgentHost {
     const l = this.layout;
     for (const d of ["bin", "lib", "libexec", "hooks"])
       fs.mkdirSync(path.join(l.installDir, d), { recursive: true });
-    // The Node that runs the tests, at an absolute path every user may execute (its own directory
-    // may not be: /root is 0700). A hard link when possible, else a copy.
-    try {
-      fs.linkSync(process.execPath, l.node);
-    } catch {
-      fs.copyFileSync(process.execPath, l.node);
-      fs.chmodSync(l.node, 0o755);
-    }
     for (const hook of HOOK_NAMES) {
       fs.copyFileSync(path.join(HOOKS_DIST, "lib", `${hook}.cjs`), bundlePath(l, hook));
       fs.writeFileSync(path.join(l.installDir, "hooks", hook), renderLauncher(l, hook), { mode: 0o755 });
