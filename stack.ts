@@ -103,6 +103,7 @@ export function createStack(config: StackConfig, options: StackOptions = {}): St
     target: imageTarget(agent.image.source),
     tfcAgentVersion: agent.image.tfcAgentVersion,
     ...(agent.image.tfcAgentDigest !== undefined ? { tfcAgentDigest: agent.image.tfcAgentDigest } : {}),
+    ...(agent.image.nodeImageDigest !== undefined ? { nodeImageDigest: agent.image.nodeImageDigest } : {}),
     platform: agent.image.platform,
     contextDir: options.contextDir ?? __dirname,
   });

@@ -30,8 +30,10 @@ export interface AgentImageArgs {
   readonly target: AgentImageTarget;
   /** hashicorp/tfc-agent version of the base image (x.y.z, >= 1.17.1). */
   readonly tfcAgentVersion: string;
-  /** Optional `sha256:<hex>` of the base image. */
+  /** `sha256:<hex>` of the agent base image (required unless the target is prebuilt). */
   readonly tfcAgentDigest?: string;
+  /** `sha256:<hex>` of the Node build image (required unless the target is prebuilt). */
+  readonly nodeImageDigest?: string;
   /** Build platform, e.g. `linux/amd64` (default) or `linux/arm64`. */
   readonly platform?: string;
   /** Repository root: the build context (hooks/Dockerfile builds from the root lockfile). */
@@ -45,11 +47,26 @@ export interface RegistryAuth {
   readonly password: pulumi.Output<string>;
 }
 
-/** The build arguments hooks/Dockerfile declares; node's version is pinned in the Dockerfile. */
+const SHA256 = /^sha256:[a-f0-9]{64}$/;
+
+/**
+ * The build arguments hooks/Dockerfile declares; node's version is pinned in the Dockerfile. Both
+ * base images go by digest: the Dockerfile has no default, so refuse here with a clear message.
+ */
 export function imageBuildArgs(args: AgentImageArgs): Record<string, string> {
+  for (const [key, value] of [
+    ["tfcAgentDigest", args.tfcAgentDigest],
+    ["nodeImageDigest", args.nodeImageDigest],
+  ] as const) {
+    if (value === undefined || !SHA256.test(value))
+      throw new Error(
+        `AgentImage: ${key} must be a sha256:<hex> digest to build the image (got "${value ?? ""}"); check: docker buildx imagetools inspect <image>`,
+      );
+  }
   return {
     TFC_AGENT_VERSION: args.tfcAgentVersion,
     TFC_AGENT_DIGEST: args.tfcAgentDigest ?? "",
+    NODE_DIGEST: args.nodeImageDigest ?? "",
   };
 }
 

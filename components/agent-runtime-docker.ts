@@ -2,9 +2,16 @@
  * The `docker` agent runtime: tfc-agent containers on one Docker host (the local daemon, or a
  * remote one through `ssh://`), for development and small setups. The image is pulled by digest;
  * the token reaches the container as an environment value that stays secret in Pulumi state.
+ *
+ * Every job starts from the image: the root filesystem is read-only and everything written goes
+ * to tmpfs mounts (hooks/src/layout.ts writableMounts), which Docker discards when the single-job
+ * agent exits and `restart` starts the container again. So nothing a run leaves (a planted hook,
+ * a Terraform CLI config) reaches the next job (docs/agent-and-workspace.md, "Docker").
+ * `no-new-privileges` is NOT set: the hooks start through sudo (docs/hooks.md).
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
+import { IMAGE_LAYOUT, writableMounts } from "../hooks/src/layout";
 
 export interface DockerAgentsArgs {
   /** `<repository>@sha256:<hex>` of the agent image. */
@@ -82,8 +89,11 @@ export class DockerAgents extends pulumi.ComponentResource {
           name: containerName,
           image: image.imageId,
           envs: containerEnvs(args.environment, args.agentToken, containerName),
-          // Single-job agents exit after each run; Docker starts a fresh one.
+          // Single-job agents exit after each run; Docker starts the container again, from the
+          // read-only image with empty tmpfs mounts: a fresh filesystem for every job.
           restart: "unless-stopped",
+          readOnly: true,
+          tmpfs: writableMounts(IMAGE_LAYOUT),
           mustRun: true,
           // Lets a running job finish its post hooks (credential revocation) on replacement.
           destroyGraceSeconds: 60,

@@ -40,8 +40,10 @@ export type ImageSource =
 export interface ImageSettings {
   readonly source: ImageSource;
   readonly tfcAgentVersion: string;
-  /** `sha256:<hex>` of the agent base image, or undefined (pinned by version only). */
+  /** `sha256:<hex>` of the agent base image; set whenever the image is built (not prebuilt). */
   readonly tfcAgentDigest?: string;
+  /** `sha256:<hex>` of the Node build image (node:<.node-version>-bookworm-slim); set whenever built. */
+  readonly nodeImageDigest?: string;
   readonly platform: Platform;
 }
 
@@ -124,6 +126,14 @@ function readImage(r: ConfigReader): ImageSettings {
       `pulumi config set ${r.fullKey("tfcAgentDigest")} sha256:<digest of hashicorp/tfc-agent:${version}>, or remove it`,
     );
   }
+  const nodeDigest = r.optionalString("nodeImageDigest");
+  if (nodeDigest !== undefined && !SHA256.test(nodeDigest)) {
+    r.fail(
+      "nodeImageDigest",
+      `"${nodeDigest}" is not an image digest (sha256: and 64 lower-case hex digits)`,
+      `pulumi config set ${r.fullKey("nodeImageDigest")} sha256:<digest of node:$(cat .node-version)-bookworm-slim>`,
+    );
+  }
   const platform = r.oneOf("imagePlatform", PLATFORMS, "linux/amd64");
 
   const prebuilt = r.optionalString("agentImage");
@@ -196,10 +206,29 @@ function readImage(r: ConfigReader): ImageSettings {
     }
     source = { kind: "ecr", repositoryName };
   }
+  if (source.kind !== "prebuilt") {
+    // Both base images are pinned by content when this program builds the image (hooks/Dockerfile
+    // has no default digest); a tag alone could change what the agents run.
+    if (digest === undefined) {
+      r.fail(
+        "tfcAgentDigest",
+        `is required to build the agent image: the hashicorp/tfc-agent:${version} base is pinned by digest, not by tag`,
+        `docker buildx imagetools inspect hashicorp/tfc-agent:${version} (the "Digest:" line), then pulumi config set ${r.fullKey("tfcAgentDigest")} sha256:<digest>; or set ${r.fullKey("agentImage")} to an image built elsewhere`,
+      );
+    }
+    if (nodeDigest === undefined) {
+      r.fail(
+        "nodeImageDigest",
+        "is required to build the agent image: the Node build image (node:<.node-version>-bookworm-slim) is pinned by digest, not by tag",
+        `docker buildx imagetools inspect node:$(cat .node-version)-bookworm-slim (the "Digest:" line), then pulumi config set ${r.fullKey("nodeImageDigest")} sha256:<digest>; or set ${r.fullKey("agentImage")} to an image built elsewhere`,
+      );
+    }
+  }
   return {
     source,
     tfcAgentVersion: version,
     ...(digest !== undefined ? { tfcAgentDigest: digest } : {}),
+    ...(nodeDigest !== undefined ? { nodeImageDigest: nodeDigest } : {}),
     platform,
   };
 }

@@ -1,12 +1,13 @@
-// Builds hooks/dist/: exactly what goes into the agent's hooks directory.
-//   terraform-{pre,post}-{plan,apply}  tiny launchers (0755) that load lib/hooks.cjs
-//   lib/hooks.cjs                      the hooks, bundled (no node_modules at run time)
-//   lib/sts-probe.cjs                  the AWS SDK's STS client, loaded by pre hooks only
-//   lib/warm-compile-cache.cjs         fills lib/.compile-cache (image build step, optional)
-// The launchers enable Node's compile cache in lib/.compile-cache (the hooks directory is owned
-// by the agent user, so it is writable; if it is not, Node just runs without the cache).
+// Builds hooks/dist/: exactly what the image installs in /opt/tfc-jit-aws (hooks/src/layout.ts).
+//   hooks/terraform-{pre,post}-{plan,apply}   launchers the agent runs (copied into its hooks dir)
+//   libexec/terraform-{pre,post}-{plan,apply} root-owned wrappers sudo starts as the hooks' user
+//   lib/terraform-{pre,post}-{plan,apply}.cjs one bundle per hook (post hooks carry no STS signer)
+//   lib/warm-compile-cache.cjs                loads the four bundles once at image build
+//   sudoers                                   the sudo rule, for /etc/sudoers.d/
+//   bin/start-agent                           the image's entrypoint
 import { build } from "esbuild";
 import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -18,96 +19,76 @@ const modules = [join(here, "..", "node_modules"), join(here, "node_modules")].f
 const scratch = join(modules ?? here, ".cache", "tfc-jit-aws-hooks");
 mkdirSync(scratch, { recursive: true });
 const dist = join(scratch, `building-${process.pid}`);
-const HOOKS = ["terraform-pre-plan", "terraform-post-plan", "terraform-pre-apply", "terraform-post-apply"];
+for (const sub of ["lib", "hooks", "libexec", "bin"]) mkdirSync(join(dist, sub), { recursive: true });
 
-mkdirSync(join(dist, "lib"), { recursive: true });
-
-// The STS probe always passes the credentials it tests, so the SDK's default credential chain
-// (SSO, IMDS, ini files, nested STS/SSO clients) is dead weight: replaced by a stub that refuses,
-// which also guarantees the probe can never fall back to the agent's own credentials. `bowser`
-// only parses browser user agents. Together about a third of the SDK bundle.
-const stubs = {
-  "@aws-sdk/credential-provider-node":
-    "exports.defaultProvider = () => async () => { throw new Error('tfc-jit-aws: only explicit credentials are probed'); };",
-  bowser: "exports.parse = () => ({});",
-};
-const stubPlugin = {
-  name: "stub-unused-sdk-parts",
-  setup(b) {
-    const filter = new RegExp(
-      `^(${Object.keys(stubs)
-        .map((k) => k.replace(/[/.-]/g, "\\$&"))
-        .join("|")})$`,
-    );
-    b.onResolve({ filter }, (args) => ({ path: args.path, namespace: "stub" }));
-    b.onLoad({ filter: /.*/, namespace: "stub" }, (args) => ({ contents: stubs[args.path], loader: "js" }));
-  },
-};
-
-// The SDK's ES module builds load some Node built-ins lazily with `await import("node:http")`.
-// In a CommonJS bundle that starts Node's ES module loader on the first STS call (~8 ms on the
-// critical path). Routed through a one-line CommonJS module instead, so esbuild turns the
-// import() into a require() of the same built-in, still loaded only when first needed.
-const builtinRequirePlugin = {
-  name: "dynamic-builtins-as-require",
-  setup(b) {
-    b.onResolve({ filter: /^node:/ }, (args) =>
-      args.kind === "dynamic-import" ? { path: args.path, namespace: "builtin-require" } : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: "builtin-require" }, (args) => ({
-      contents: `module.exports = require(${JSON.stringify(args.path)});`,
-      loader: "js",
-    }));
-  },
-};
-
+// The layout and its renderers, from the same TypeScript the tests use.
+const layoutFile = join(scratch, `layout-${process.pid}.cjs`);
 await build({
-  entryPoints: { hooks: join(here, "src/main.ts"), "sts-probe": join(here, "src/sts-probe.ts") },
-  outdir: join(dist, "lib"),
-  outExtension: { ".js": ".cjs" },
+  entryPoints: [join(here, "src/layout.ts")],
+  outfile: layoutFile,
   bundle: true,
   platform: "node",
-  // The SDK's ES module builds first: esbuild can drop what the STS client never uses from them
-  // (the CommonJS builds are one module each), which halves the probe bundle and leaves out
-  // node:http2 (~10 ms to load); both builds are the same SDK release. Cuts the load by a third.
-  mainFields: ["module", "main"],
-  target: "node24",
   format: "cjs",
-  minify: true,
-  legalComments: "eof",
+  target: "node24",
   logLevel: "warning",
-  plugins: [stubPlugin, builtinRequirePlugin],
 });
+const layout = createRequire(import.meta.url)(layoutFile);
+rmSync(layoutFile);
 
-const launcher = `#!/usr/bin/env node
-"use strict";
-// tfc-jit-aws agent hook: dispatches on this file's name (see lib/hooks.cjs).
-try {
-  require("node:module").enableCompileCache?.(require("node:path").join(__dirname, "lib", ".compile-cache"));
-} catch {
-  // No cache is only slower.
+const entry = (hook) => {
+  const pre = hook.includes("-pre-");
+  const work = pre ? "runPreHook" : "runPostHook";
+  return {
+    contents:
+      `import { run } from "./main";\nimport { ${work} } from "./${pre ? "pre" : "post"}-hook";\n` +
+      // Loading a bundle without running it (the compile-cache warm-up) must do nothing.
+      `if (require.main === module) run(${JSON.stringify(hook)}, ${work});\n`,
+    resolveDir: join(here, "src"),
+    sourcefile: `${hook}.ts`,
+    loader: "ts",
+  };
+};
+
+for (const hook of layout.HOOK_NAMES) {
+  await build({
+    stdin: entry(hook),
+    outfile: join(dist, "lib", `${hook}.cjs`),
+    bundle: true,
+    platform: "node",
+    // The ES module builds first: @smithy/signature-v4's CommonJS build requires whole
+    // @smithy/core submodules (about 130 kB, evaluated at every start); from its ES module build
+    // esbuild keeps only what the signer uses. The pre hook bundle goes from 165 kB to 37 kB.
+    mainFields: ["module", "main"],
+    target: "node24",
+    format: "cjs",
+    minify: true,
+    legalComments: "eof",
+    logLevel: "warning",
+  });
 }
-require("./lib/hooks.cjs").run(__filename);
-`;
-// Run once at image build time, as the agent user, so the first hook of a fresh container
-// (TFC_AGENT_SINGLE=true) starts with a warm compile cache. Loads the bundles, runs no hook.
+
+const L = layout.IMAGE_LAYOUT;
 const warm = `"use strict";
-const path = require("node:path");
-const mod = require("node:module");
-const result = mod.enableCompileCache?.(path.join(__dirname, ".compile-cache"));
-require("./hooks.cjs");
-require("./sts-probe.cjs");
-mod.flushCompileCache?.();
-console.log("tfc-jit-aws hooks: compile cache " + (result?.directory ?? "unavailable"));
+// Run once at image build as ${L.hooksUser}, with NODE_COMPILE_CACHE set as the wrappers set it:
+// the first hook of a fresh container then starts with a warm cache. Loads, runs no hook.
+${layout.HOOK_NAMES.map((h) => `require("./${h}.cjs");`).join("\n")}
+require("node:module").flushCompileCache?.();
+console.log("tfc-jit-aws hooks: compile cache " + (require("node:module").getCompileCacheDir?.() ?? "unavailable"));
 `;
 writeFileSync(join(dist, "lib", "warm-compile-cache.cjs"), warm);
-for (const name of HOOKS) {
-  const file = join(dist, name);
-  writeFileSync(file, launcher);
+const executable = (file, text) => {
+  writeFileSync(file, text);
   chmodSync(file, 0o755);
+};
+for (const hook of layout.HOOK_NAMES) {
+  executable(join(dist, "hooks", hook), layout.renderLauncher(L, hook));
+  executable(join(dist, "libexec", hook), layout.renderWrapper(L, hook));
 }
+writeFileSync(join(dist, "sudoers"), layout.renderSudoers(L), { mode: 0o440 });
+executable(join(dist, "bin", "start-agent"), layout.renderStartScript(L));
+
 const old = join(scratch, `old-${process.pid}`);
 if (existsSync(final)) renameSync(final, old);
 renameSync(dist, final);
 rmSync(old, { recursive: true, force: true });
-console.log(`hooks: built ${HOOKS.length} hooks into ${final}`);
+console.log(`hooks: built ${layout.HOOK_NAMES.length} hooks into ${final}`);

@@ -1,25 +1,26 @@
 /**
- * Hands credentials to Terraform: `KEY=value` lines appended to `$TFC_AGENT_ENV`, which the agent
- * applies to the next Terraform command of this operation only (agent >= 1.9).
+ * Hands credentials back to the launcher: `KEY=value` lines on stdout, after everything else the
+ * hook prints and only on success. The launcher (running as the agent user, which owns
+ * `$TFC_AGENT_ENV`) appends exactly these lines to that file; the agent applies them to the next
+ * Terraform command of this operation only (agent >= 1.9). See docs/hooks.md, "Privilege separation".
  */
-import * as fs from "node:fs";
 import { HookFailure } from "./failure";
 
-export function appendAgentEnv(file: string, vars: Readonly<Record<string, string>>): void {
-  const lines = Object.entries(vars).map(([k, v]) => {
-    if (/[\r\n]/.test(v))
-      throw new HookFailure(
-        `${k} has a line break and cannot be passed to Terraform`,
-        "the Vault AWS secrets engine's answer",
-      );
-    return `${k}=${v}\n`;
-  });
-  try {
-    fs.appendFileSync(file, lines.join(""), { mode: 0o600 });
-  } catch (err) {
-    throw new HookFailure(
-      `cannot append to TFC_AGENT_ENV (${(err as NodeJS.ErrnoException).code ?? "error"})`,
-      "that the agent's TFC_AGENT_ENV file is writable by the hook's user",
-    );
-  }
+/** The only names a launcher appends to `$TFC_AGENT_ENV`; any other line is printed to the run log. */
+export const HANDED_BACK = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"] as const;
+
+export function credentialLines(
+  vars: Readonly<Partial<Record<(typeof HANDED_BACK)[number], string>>>,
+): string {
+  return Object.entries(vars)
+    .map(([k, v]) => {
+      if (v === undefined) return "";
+      if (/[\r\n]/.test(v))
+        throw new HookFailure(
+          `${k} has a line break and cannot be passed to Terraform`,
+          "the Vault AWS secrets engine's answer",
+        );
+      return `${k}=${v}\n`;
+    })
+    .join("");
 }

@@ -1,10 +1,54 @@
 /**
- * The hook contract (ARCHITECTURE.md §4): the workspace variables HCP Terraform's native
+ * The hook contract (docs/hooks.md): the workspace variables HCP Terraform's native
  * Vault-backed AWS credentials use, read the same way (phase-specific beats run-level), and
  * validated before anything is sent anywhere. Each problem names the variable and the fix.
  */
 import { HookFailure } from "./failure";
 import type { Phase } from "./hook-name";
+
+/**
+ * Every environment variable the hooks read, and nothing else: the sudo rule (env_keep) and the
+ * privileged wrapper (`env -i`) pass exactly these to the hook's Node, so NODE_OPTIONS,
+ * NODE_COMPILE_CACHE, NODE_EXTRA_CA_CERTS, PATH or anything else a workspace sets never reaches it
+ * (docs/hooks.md, "Privilege separation"). A test keeps this list equal to what the code reads.
+ */
+export const HOOK_ENVIRONMENT: readonly string[] = [
+  "TFC_RUN_ID",
+  "TFC_WORKLOAD_IDENTITY_TOKEN",
+  "TFC_VAULT_ADDR",
+  "VAULT_ADDR",
+  "TFC_VAULT_NAMESPACE",
+  "TFC_VAULT_ENCODED_CACERT",
+  "TFC_VAULT_AUTH_PATH",
+  "TFC_VAULT_RUN_ROLE",
+  "TFC_VAULT_PLAN_ROLE",
+  "TFC_VAULT_APPLY_ROLE",
+  "TFC_VAULT_BACKED_AWS_AUTH",
+  "TFC_VAULT_BACKED_AWS_AUTH_TYPE",
+  "TFC_VAULT_BACKED_AWS_MOUNT_PATH",
+  "TFC_VAULT_BACKED_AWS_RUN_VAULT_ROLE",
+  "TFC_VAULT_BACKED_AWS_PLAN_VAULT_ROLE",
+  "TFC_VAULT_BACKED_AWS_APPLY_VAULT_ROLE",
+  "TFC_VAULT_BACKED_AWS_RUN_ROLE_ARN",
+  "TFC_VAULT_BACKED_AWS_PLAN_ROLE_ARN",
+  "TFC_VAULT_BACKED_AWS_APPLY_ROLE_ARN",
+  "TFC_VAULT_BACKED_AWS_SLEEP_SECONDS",
+  "TFC_AGENT_HOOK_TIMEOUT",
+  "TFC_AGENT_HOOK_PRE_PLAN_TIMEOUT",
+  "TFC_AGENT_HOOK_POST_PLAN_TIMEOUT",
+  "TFC_AGENT_HOOK_PRE_APPLY_TIMEOUT",
+  "TFC_AGENT_HOOK_POST_APPLY_TIMEOUT",
+  "AWS_REGION",
+  "AWS_DEFAULT_REGION",
+  "AWS_ENDPOINT_URL",
+  "AWS_ENDPOINT_URL_STS",
+];
+
+/**
+ * Set by the root-owned wrapper itself (never taken from the agent's environment): where the
+ * hooks keep their state, a directory only the hooks' user can read.
+ */
+export const STATE_DIR_VARIABLE = "TFC_JIT_AWS_STATE_DIR";
 
 export const AUTH_TYPES = ["iam_user", "assumed_role", "federation_token", "session_token"] as const;
 export type AuthType = (typeof AUTH_TYPES)[number];
@@ -27,7 +71,6 @@ export interface PreSettings {
   readonly roleArn?: string;
   readonly sleepSeconds: number;
   readonly jwt: string;
-  readonly agentEnvFile: string;
 }
 
 const MOUNT = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
@@ -120,13 +163,6 @@ export function readPreSettings(env: NodeJS.ProcessEnv, phase: Phase): PreSettin
       "set the workspace variable TFC_WORKLOAD_IDENTITY_AUDIENCE (HCP Terraform then injects the token; tfc-agent >= 1.7)",
     );
   }
-  const agentEnvFile = value(env, "TFC_AGENT_ENV");
-  if (!agentEnvFile) {
-    throw new HookFailure(
-      "TFC_AGENT_ENV is not set, so credentials cannot be handed to Terraform",
-      "run tfc-agent >= 1.9 (it sets TFC_AGENT_ENV for hooks)",
-    );
-  }
   const vault = readVaultTarget(env);
   const authPath = requireName(env, "TFC_VAULT_AUTH_PATH", "jwt", MOUNT);
   const mount = requireName(env, "TFC_VAULT_BACKED_AWS_MOUNT_PATH", "aws", MOUNT);
@@ -185,6 +221,5 @@ export function readPreSettings(env: NodeJS.ProcessEnv, phase: Phase): PreSettin
     ...(roleArn ? { roleArn: roleArn.value } : {}),
     sleepSeconds,
     jwt,
-    agentEnvFile,
   };
 }

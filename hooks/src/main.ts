@@ -1,29 +1,27 @@
 /**
- * The hooks' one entry point. The agent runs `terraform-{pre,post}-{plan,apply}` from its hooks
- * directory; each is a tiny launcher that loads this bundle, which dispatches on the name it was
- * invoked as. Exit status is the interface: 0 lets the run go on, 1 stops it (fail closed).
+ * What every hook bundle runs. Each of `terraform-{pre,post}-{plan,apply}` is its own bundle
+ * (hooks/build.mjs), started by the root-owned wrapper as the hooks' user, with only the hook
+ * variables in its environment (docs/hooks.md, "Privilege separation"). Exit status is the
+ * interface: 0 lets the run go on, 1 stops it (fail closed).
  */
 import { HookFailure } from "./failure";
-import { hookFromPath } from "./hook-name";
+import { hookFromPath, type HookKind } from "./hook-name";
 import { fail, setPrefix } from "./output";
-import { runPostHook } from "./post-hook";
-import { runPreHook } from "./pre-hook";
 
-async function main(invokedAs: string): Promise<number> {
+export type HookWork = (hook: HookKind, env: NodeJS.ProcessEnv, startedAt: number) => Promise<void>;
+
+async function main(name: string, work: HookWork): Promise<number> {
   const startedAt = Date.now();
-  // TLS is never switched off: Node would honour this (for Vault and STS) if a workspace set it.
+  // TLS is never switched off: Node would honour this (for Vault and STS) if it were ever set.
   delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
-  const hook = hookFromPath(invokedAs);
+  const hook = hookFromPath(name);
   if (!hook) {
-    fail(
-      `invoked as "${invokedAs}"; check: install this file as terraform-pre-plan, terraform-post-plan, terraform-pre-apply or terraform-post-apply`,
-    );
+    fail(`"${name}" is not a hook name; check: the hooks build (hooks/build.mjs)`);
     return 2;
   }
   setPrefix(hook.name);
   try {
-    if (hook.stage === "pre") await runPreHook(hook, process.env, startedAt);
-    else await runPostHook(hook, process.env, startedAt);
+    await work(hook, process.env, startedAt);
     return 0;
   } catch (err) {
     if (err instanceof HookFailure) fail(err.message);
@@ -35,12 +33,9 @@ async function main(invokedAs: string): Promise<number> {
   }
 }
 
-/**
- * Runs the hook named by `invokedAs` (the launcher's own path) and sets the exit status. Loading
- * this module runs nothing, so the image build can load it once to fill the compile cache.
- */
-export function run(invokedAs: string): void {
-  void main(invokedAs).then((code) => {
+/** Runs one hook and sets the exit status. */
+export function run(name: string, work: HookWork): void {
+  void main(name, work).then((code) => {
     process.exitCode = code;
   });
 }

@@ -16,6 +16,17 @@ export function redact(text: string): string {
   return out.replace(/[\r\n]+/g, " ");
 }
 
+/**
+ * Text that may go into a message: registered secrets (and `extra`) redacted FIRST, then cut to
+ * `max` characters. The other order could cut a secret in two and leave its head unredacted.
+ */
+export function printable(text: string, max: number, extra: ReadonlyArray<string | undefined> = []): string {
+  let out = redact(text);
+  for (const secret of extra)
+    if (secret !== undefined && secret.length >= 8) out = out.split(secret).join("[redacted]");
+  return out.length > max ? `${out.slice(0, max)}...` : out;
+}
+
 let prefix = "tfc-jit-aws";
 
 export function setPrefix(hookName: string): void {

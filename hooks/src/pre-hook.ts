@@ -1,28 +1,21 @@
 /**
  * terraform-pre-plan / terraform-pre-apply: log in to Vault with the run's workload identity
  * token, read this phase's AWS credentials, wait until AWS accepts them, save the lease for the
- * post hook, and hand the credentials to Terraform. Any failure revokes what was obtained and
- * exits non-zero, so Terraform never starts without working credentials (fail closed).
+ * post hook, and hand the credentials back to the launcher, which gives them to Terraform. Any
+ * failure revokes what was obtained and exits non-zero, so Terraform never starts without working
+ * credentials (fail closed); what cannot be proven revoked stays in the state for the post hook.
  */
-import { appendAgentEnv } from "./agent-env";
+import { credentialLines } from "./agent-env";
 import { nativeFlowEnabled, readPreSettings, type PreSettings } from "./contract";
 import { Deadline, sleep } from "./deadline";
 import { explainVaultError } from "./explain";
 import { formatDuration, HookFailure, maskKeyId } from "./failure";
 import type { HookKind } from "./hook-name";
 import { info, registerSecret } from "./output";
-import { loadProbeModule, waitUntilUsable } from "./readiness";
-import { requireRunId, saveState, statePath, deleteState } from "./state-file";
-import {
-  type AwsCredentials,
-  credentialsPath,
-  isSts,
-  leaseTtl,
-  login,
-  readCredentials,
-  revokeLease,
-  revokeSelf,
-} from "./vault-api";
+import { waitUntilUsable } from "./readiness";
+import { revokeWithProof } from "./revocation";
+import { deleteState, loadState, requireRunId, saveState, statePath } from "./state-file";
+import { type AwsCredentials, credentialsPath, isSts, login, readCredentials, revokeSelf } from "./vault-api";
 import { VaultClient } from "./vault-client";
 
 export async function runPreHook(hook: HookKind, env: NodeJS.ProcessEnv, startedAt: number): Promise<void> {
@@ -36,6 +29,13 @@ export async function runPreHook(hook: HookKind, env: NodeJS.ProcessEnv, started
   registerSecret(settings.jwt);
   const runId = requireRunId(env);
   const file = statePath(env, runId, hook.phase);
+  const earlier = loadState(file);
+  if (earlier?.status === "issued") {
+    throw new HookFailure(
+      `lease ${earlier.leaseId} from an earlier terraform-pre-${hook.phase} of ${runId} was never revoked`,
+      `run terraform-post-${hook.phase} (or revoke it by hand: vault lease revoke -sync ${earlier.leaseId}) before starting this phase again`,
+    );
+  }
   const deadline = Deadline.forHook(hook, env, startedAt);
   if (settings.sleepSeconds * 1000 >= deadline.remainingMs()) {
     throw new HookFailure(
@@ -43,10 +43,11 @@ export async function runPreHook(hook: HookKind, env: NodeJS.ProcessEnv, started
       `lower it, or raise TFC_AGENT_HOOK_PRE_${hook.phase.toUpperCase()}_TIMEOUT on the agent`,
     );
   }
+  // From here on the post hook knows this pre hook ran, even if the agent kills it.
+  saveState(file, { version: 2, status: "started", runId, phase: hook.phase, startedAt });
   const vault = new VaultClient(settings.vault, deadline);
   let token: string | undefined;
   let creds: AwsCredentials | undefined;
-  let saved = false;
   try {
     token = await step(
       `Vault login with role "${settings.jwtRole}" on auth/${settings.authPath}`,
@@ -60,13 +61,7 @@ export async function runPreHook(hook: HookKind, env: NodeJS.ProcessEnv, started
     const loggedIn = token;
     const credsPath = credentialsPath(settings);
     creds = await step(`reading AWS credentials from ${credsPath}`, credsCheck(settings, hook), async () => {
-      const c = await readCredentials(vault, loggedIn, settings, () => {
-        try {
-          loadProbeModule();
-        } catch {
-          // Reported, with context, when the probe really needs it.
-        }
-      });
+      const c = await readCredentials(vault, loggedIn, settings);
       registerSecret(c.accessKeyId); // printed only masked
       registerSecret(c.secretAccessKey);
       registerSecret(c.sessionToken);
@@ -76,7 +71,8 @@ export async function runPreHook(hook: HookKind, env: NodeJS.ProcessEnv, started
     // Saved as soon as there is something to revoke: if the hook fails later or the agent kills
     // it at its timeout, the post hook still finds the lease and the token and revokes them.
     saveState(file, {
-      version: 1,
+      version: 2,
+      status: "issued",
       runId,
       phase: hook.phase,
       vault: settings.vault,
@@ -87,12 +83,11 @@ export async function runPreHook(hook: HookKind, env: NodeJS.ProcessEnv, started
       expiresAt: obtainedAt + creds.leaseSeconds * 1000,
       maskedKeyId: maskKeyId(creds.accessKeyId),
     });
-    saved = true;
     const ready = await waitUntilUsable(creds, settings.authType === "iam_user" ? 3 : 1, deadline, env);
     if (settings.sleepSeconds > 0)
       await sleep(Math.min(settings.sleepSeconds * 1000, deadline.remainingMs()));
 
-    appendAgentEnv(settings.agentEnvFile, {
+    const handBack = credentialLines({
       AWS_ACCESS_KEY_ID: creds.accessKeyId,
       AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
       ...(creds.sessionToken ? { AWS_SESSION_TOKEN: creds.sessionToken } : {}),
@@ -104,12 +99,15 @@ export async function runPreHook(hook: HookKind, env: NodeJS.ProcessEnv, started
       `AWS credentials ready for ${hook.phase}: Vault role "${settings.awsRole}", ${settings.authType}, lease TTL ${formatDuration(creds.leaseSeconds)}${expiry}, ` +
         `usable after ${(ready.elapsedMs / 1000).toFixed(1)} s (${ready.probes} probes), key ${maskKeyId(creds.accessKeyId)}`,
     );
+    // Last, and only on success: the launcher appends these lines to $TFC_AGENT_ENV.
+    process.stdout.write(handBack);
   } catch (err) {
-    // Only our own file: one left by an earlier attempt belongs to its post hook.
-    if (saved) deleteState(file);
     vault.setDeadline(Deadline.hardLimit(hook, env, startedAt));
-    const cleanup = token === undefined ? "" : await undo(vault, token, creds);
-    if (err instanceof HookFailure && cleanup !== "") throw new HookFailure(err.what + cleanup, err.check);
+    const cleanup = token === undefined ? { note: "", clean: true } : await undo(vault, token, creds);
+    // Kept when something may still be live: the post hook tries again and reports it.
+    if (cleanup.clean) deleteState(file);
+    if (err instanceof HookFailure && cleanup.note !== "")
+      throw new HookFailure(err.what + cleanup.note, err.check);
     throw err;
   } finally {
     vault.close();
@@ -125,32 +123,31 @@ async function step<T>(what: string, statusCheck: string, work: () => Promise<T>
 }
 
 /**
- * Revokes what a failed pre hook obtained: the lease (sync) and the token (which also revokes any
- * lease we did not learn about, e.g. when the credentials answer was unreadable). Returns a note
- * for the error line, empty when everything was revoked.
+ * Revokes what a failed pre hook obtained: the lease (sync, proven gone by a lookup) and the token
+ * (which also revokes any lease we did not learn about, e.g. when the credentials answer was
+ * unreadable). Returns a note for the error line, empty when everything was revoked.
  */
-async function undo(vault: VaultClient, token: string, creds: AwsCredentials | undefined): Promise<string> {
+async function undo(
+  vault: VaultClient,
+  token: string,
+  creds: AwsCredentials | undefined,
+): Promise<{ note: string; clean: boolean }> {
   let note = "";
+  let clean = true;
   if (creds !== undefined) {
-    try {
-      await revokeLease(vault, token, creds.leaseId);
-    } catch {
-      let ttl: number | undefined;
-      try {
-        ttl = await leaseTtl(vault, token, creds.leaseId);
-      } catch {
-        ttl = creds.leaseSeconds;
-      }
-      if (ttl !== undefined)
-        note = ` (and lease ${creds.leaseId} could not be revoked: it stays valid for up to ${formatDuration(ttl)})`;
+    const r = await revokeWithProof(vault, token, creds.leaseId);
+    if (!r.gone) {
+      clean = false;
+      note = ` (and lease ${creds.leaseId} is not confirmed revoked: it stays valid for up to ${formatDuration(r.ttlSeconds ?? creds.leaseSeconds)}; terraform-post-* tries again)`;
     }
   }
   try {
     await revokeSelf(vault, token);
   } catch {
+    clean = false;
     note += " (and the Vault token could not be revoked: it ends at its TTL)";
   }
-  return note;
+  return { note, clean };
 }
 
 function loginCheck(s: PreSettings): string {

@@ -1,14 +1,13 @@
 /**
  * Waits until AWS accepts freshly issued credentials. New iam_user keys are eventually consistent
- * (FACTS.md): they fail with InvalidClientTokenId for a few seconds, and can flap, so iam_user
+ * (docs/upstream-behaviour.md): they fail with InvalidClientTokenId for a few seconds, and can flap, so iam_user
  * needs 3 consecutive successes; STS-type credentials work at once (1 success). Failures back off
  * (jittered, capped at 1 s so the wait overshoots IAM's delay by at most one step) until the
  * hook's deadline.
  */
-import * as path from "node:path";
 import { backoffMs, type Deadline, sleep } from "./deadline";
 import { HookFailure } from "./failure";
-import type { ProbeCredentials, StsProbe } from "./sts-probe";
+import { createProbe, type ProbeCredentials } from "./sts-probe";
 
 export const PROBE_BASE_MS = 200;
 export const PROBE_CAP_MS = 1000;
@@ -32,18 +31,9 @@ const RETRYABLE = new Set([
   "UnknownError",
 ]);
 
-type ProbeModule = { createProbe(credentials: ProbeCredentials, region: string): StsProbe };
-
-let probeModule: ProbeModule | undefined;
-
-/**
- * The SDK bundle next to this one (dist/lib/sts-probe.cjs), loaded once. Pre hooks call this
- * while Vault creates the credentials (an IAM round trip), so the ~50 ms of loading overlaps it.
- */
-export function loadProbeModule(): ProbeModule {
-  // A computed path keeps esbuild from inlining the SDK into the main bundle.
-  probeModule ??= require(path.join(__dirname, "sts-probe.cjs")) as ProbeModule; // eslint-disable-line @typescript-eslint/no-require-imports
-  return probeModule;
+/** The region the probe signs for: AWS_REGION, then AWS_DEFAULT_REGION, as the SDKs read them. */
+export function probeRegion(env: NodeJS.ProcessEnv): string {
+  return env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || "us-east-1";
 }
 
 export interface Readiness {
@@ -58,9 +48,9 @@ export async function waitUntilUsable(
   deadline: Deadline,
   env: NodeJS.ProcessEnv,
 ): Promise<Readiness> {
-  const region = env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || "us-east-1";
+  const region = probeRegion(env);
   const started = Date.now();
-  const probe = loadProbeModule().createProbe(credentials, region);
+  const probe = createProbe(credentials, region, env);
   let streak = 0;
   let failures = 0;
   let probes = 0;

@@ -1,17 +1,31 @@
 /**
  * What a pre hook leaves for its post hook: the Vault token and lease to revoke. One file per run
- * and phase (`$HOME/.tfc-jit-aws/<run id>-<phase>.json`), directory 0700, file 0600, written
- * atomically, deleted by the post hook whatever happens. The token in it is the only secret that
- * touches disk, for the duration of the phase; it can do nothing but read this phase's credentials.
+ * and phase in the hooks' state dir, a directory only the hooks' user can read or write (the
+ * wrapper fixes its path; the image makes it 0700, owned by that user). Run code runs as another
+ * user, so it can neither read the token nor replace or delete the file (docs/hooks.md).
+ *
+ * The pre hook writes the file when it starts ("started"), again once it holds a lease ("issued"),
+ * and deletes it only when nothing it obtained is left. So for the post hook, no file means the
+ * pre hook did not run here, and an interrupted or unfinished one is reported, not passed over.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { AuthType, VaultTarget } from "./contract";
+import { STATE_DIR_VARIABLE, type AuthType, type VaultTarget } from "./contract";
 import { HookFailure } from "./failure";
 import type { Phase } from "./hook-name";
 
-export interface SavedState {
-  readonly version: 1;
+export interface StartedState {
+  readonly version: 2;
+  readonly status: "started";
+  readonly runId: string;
+  readonly phase: Phase;
+  /** Epoch ms the pre hook started. */
+  readonly startedAt: number;
+}
+
+export interface IssuedState {
+  readonly version: 2;
+  readonly status: "issued";
   readonly runId: string;
   readonly phase: Phase;
   readonly vault: VaultTarget;
@@ -24,16 +38,34 @@ export interface SavedState {
   readonly maskedKeyId: string;
 }
 
+export type SavedState = StartedState | IssuedState;
+
 const RUN_ID = /^run-[A-Za-z0-9]+$/;
 
+/** The private state dir, checked: owned by this process's user and closed to everyone else. */
 export function stateDir(env: NodeJS.ProcessEnv): string {
-  const home = env.HOME?.trim();
-  if (!home)
+  const dir = env[STATE_DIR_VARIABLE]?.trim() ?? "";
+  if (!path.isAbsolute(dir))
     throw new HookFailure(
-      "HOME is not set, so there is nowhere private to keep the lease for the post hook",
-      "run the hooks under tfc-agent, which sets HOME",
+      `${STATE_DIR_VARIABLE} is not set, so there is no private place for the lease`,
+      "that the hook is started by its launcher (the image's hooks directory), not directly",
     );
-  return path.join(home, ".tfc-jit-aws");
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(dir);
+  } catch (err) {
+    throw new HookFailure(
+      `the hooks' state dir ${dir} is missing (${(err as NodeJS.ErrnoException).code ?? "error"})`,
+      "that the agent image's start script ran (it creates the state dir for the hooks' user)",
+    );
+  }
+  const uid = process.getuid?.();
+  if (!st.isDirectory() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o077) !== 0)
+    throw new HookFailure(
+      `the hooks' state dir ${dir} is not private to the hooks' user (owner ${st.uid}, mode ${(st.mode & 0o777).toString(8)})`,
+      "that the image made it mode 0700, owned by the hooks' user, and that nothing else changed it",
+    );
+  return dir;
 }
 
 export function requireRunId(env: NodeJS.ProcessEnv): string {
@@ -51,11 +83,8 @@ export function statePath(env: NodeJS.ProcessEnv, runId: string, phase: Phase): 
   return path.join(stateDir(env), `${runId}-${phase}.json`);
 }
 
+/** Written whole (temporary file, fsync, rename), 0600. */
 export function saveState(file: string, state: SavedState): void {
-  const dir = path.dirname(file);
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  // mkdir keeps an existing directory's mode: make sure it is private anyway.
-  fs.chmodSync(dir, 0o700);
   const tmp = `${file}.${process.pid}.tmp`;
   const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
   try {
@@ -67,7 +96,17 @@ export function saveState(file: string, state: SavedState): void {
   fs.renameSync(tmp, file);
 }
 
-/** The saved state, undefined when there is none; throws when the file is not ours. */
+function isIssued(s: Partial<IssuedState>): boolean {
+  return (
+    typeof s.token === "string" &&
+    typeof s.leaseId === "string" &&
+    typeof s.vault?.address === "string" &&
+    typeof s.expiresAt === "number" &&
+    typeof s.maskedKeyId === "string"
+  );
+}
+
+/** The saved state; undefined when there is none. Anything unreadable or malformed is an error. */
 export function loadState(file: string): SavedState | undefined {
   let text: string;
   try {
@@ -75,28 +114,27 @@ export function loadState(file: string): SavedState | undefined {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw new HookFailure(
-      `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? "error"})`,
-      "that the hooks run as the same user as the pre hook",
+      `cannot read the pre hook's state ${file} (${(err as NodeJS.ErrnoException).code ?? "error"}), so its lease cannot be revoked`,
+      "that the hooks run as the hooks' user through their launcher; the lease, if any, ends at its TTL",
     );
   }
-  let state: Partial<SavedState>;
+  let state: Omit<Partial<IssuedState>, "status"> & { status?: string };
   try {
-    state = JSON.parse(text) as Partial<SavedState>;
+    state = JSON.parse(text) as Partial<IssuedState>;
   } catch {
     state = {};
   }
-  if (
-    state.version !== 1 ||
-    typeof state.token !== "string" ||
-    typeof state.leaseId !== "string" ||
-    typeof state.vault?.address !== "string"
-  ) {
+  const ok =
+    state.version === 2 &&
+    ((state.status === "started" && typeof (state as Partial<StartedState>).startedAt === "number") ||
+      (state.status === "issued" && isIssued(state as Partial<IssuedState>)));
+  if (!ok) {
     throw new HookFailure(
-      `${file} is not a state file this hook wrote (deleted it)`,
-      "that nothing else writes to ~/.tfc-jit-aws; the lease, if any, ends at its TTL",
+      `${file} is not a state file this hook wrote (kept for inspection), so no lease can be revoked from it`,
+      "what else writes to the hooks' state dir; the lease, if any, ends at its TTL",
     );
   }
-  return state as SavedState;
+  return state as unknown as SavedState;
 }
 
 export function deleteState(file: string): void {

@@ -1,10 +1,16 @@
 /**
- * `sts:GetCallerIdentity` through the AWS SDK (SigV4, endpoint resolution including
- * `AWS_ENDPOINT_URL_STS`). Bundled separately (dist/lib/sts-probe.cjs) and loaded only by the pre
- * hooks, because loading the SDK roughly doubles a hook's start time and the post hooks never
- * need it.
+ * `sts:GetCallerIdentity` with exactly the credentials under test: one POST signed with the AWS
+ * SDK's own SigV4 signer (`@smithy/signature-v4`), sent with node:https, the answer capped at
+ * 64 KiB. The whole STS client would add its endpoint rules, retries and credential chain, none of
+ * which this one call needs, and would double the pre hook's start-up (docs/hooks.md, "Start-up").
+ * The endpoint follows the SDK's settings: `AWS_ENDPOINT_URL_STS`, then `AWS_ENDPOINT_URL`, else
+ * the regional `https://sts.<region>.amazonaws.com` (docs/upstream-behaviour.md, "AWS STS").
  */
-import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { Hash } from "@smithy/hash-node";
+import { SignatureV4 } from "@smithy/signature-v4";
+import * as http from "node:http";
+import * as https from "node:https";
+import { readCapped } from "./capped-body";
 
 export interface ProbeCredentials {
   readonly accessKeyId: string;
@@ -23,34 +29,97 @@ export interface StsProbe {
   close(): void;
 }
 
-export function createProbe(credentials: ProbeCredentials, region: string): StsProbe {
-  const client = new STSClient({
+/** STS answers are a few hundred bytes; anything past this is not STS. */
+export const STS_BODY_LIMIT = 64 * 1024;
+const BODY = "Action=GetCallerIdentity&Version=2011-06-15";
+
+export function stsEndpoint(env: NodeJS.ProcessEnv, region: string): URL {
+  const configured = env.AWS_ENDPOINT_URL_STS?.trim() || env.AWS_ENDPOINT_URL?.trim();
+  return new URL(configured || `https://sts.${region}.amazonaws.com`);
+}
+
+/** The `<Code>` of an STS error answer, or the HTTP status when there is none. */
+function errorCode(status: number, text: string): string {
+  const code = /<Code>([A-Za-z0-9.]{1,80})<\/Code>/.exec(text)?.[1];
+  return code ?? `HTTP${status}`;
+}
+
+export function createProbe(credentials: ProbeCredentials, region: string, env: NodeJS.ProcessEnv): StsProbe {
+  const endpoint = stsEndpoint(env, region);
+  const signer = new SignatureV4({
+    service: "sts",
     region,
+    sha256: Hash.bind(null, "sha256"),
     // Only these credentials: never the ambient chain (agent instance role, ~/.aws files).
     credentials: {
       accessKeyId: credentials.accessKeyId,
       secretAccessKey: credentials.secretAccessKey,
       ...(credentials.sessionToken ? { sessionToken: credentials.sessionToken } : {}),
     },
-    // The readiness loop owns retries and their budget.
-    maxAttempts: 1,
   });
+  const secure = endpoint.protocol === "https:";
+  // TLS is always verified (rejectUnauthorized); one kept-alive connection for the whole probe.
+  const agent = secure
+    ? new https.Agent({ keepAlive: true, maxSockets: 1, rejectUnauthorized: true })
+    : new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const path = endpoint.pathname === "" ? "/" : endpoint.pathname;
+
+  const send = async (timeoutMs: number): Promise<ProbeResult> => {
+    const signed = await signer.sign({
+      method: "POST",
+      protocol: endpoint.protocol,
+      hostname: endpoint.hostname,
+      ...(endpoint.port ? { port: Number(endpoint.port) } : {}),
+      path,
+      query: {},
+      headers: {
+        host: endpoint.host,
+        "content-type": "application/x-www-form-urlencoded; charset=utf-8",
+      },
+      body: BODY,
+    });
+    return new Promise<ProbeResult>((resolve) => {
+      const req = (secure ? https : http).request(
+        {
+          method: "POST",
+          protocol: endpoint.protocol,
+          hostname: endpoint.hostname,
+          port: endpoint.port || (secure ? 443 : 80),
+          path,
+          headers: signed.headers,
+          agent,
+          signal: AbortSignal.timeout(timeoutMs),
+        },
+        (res) => {
+          readCapped(res, STS_BODY_LIMIT).then(
+            (body) => {
+              const text = body.toString("utf8");
+              const status = res.statusCode ?? 0;
+              if (status === 200) {
+                resolve({ ok: true, detail: /<Arn>([^<]{1,2048})<\/Arn>/.exec(text)?.[1] ?? "" });
+              } else {
+                resolve({ ok: false, detail: errorCode(status, text) });
+              }
+            },
+            (err: Error) =>
+              resolve({
+                ok: false,
+                detail: err.name === "BodyTooLarge" ? "BodyTooLarge" : "NetworkingError",
+              }),
+          );
+        },
+      );
+      req.on("error", (err: NodeJS.ErrnoException) => {
+        const name = err.name === "AbortError" || err.name === "TimeoutError" ? "TimeoutError" : undefined;
+        resolve({ ok: false, detail: (name ?? err.code ?? "NetworkingError").slice(0, 80) });
+      });
+      req.end(BODY);
+    });
+  };
   return {
-    async callerIdentity(timeoutMs: number): Promise<ProbeResult> {
-      try {
-        const out = await client.send(new GetCallerIdentityCommand({}), {
-          abortSignal: AbortSignal.timeout(timeoutMs),
-        });
-        return { ok: true, detail: out.Arn ?? "" };
-      } catch (err) {
-        // AWS errors carry their code as name; network errors are plain Errors with a code.
-        const e = err as { name?: string; code?: string };
-        const id = e.name && e.name !== "Error" ? e.name : (e.code ?? e.name ?? "UnknownError");
-        return { ok: false, detail: String(id).slice(0, 80) };
-      }
-    },
+    callerIdentity: send,
     close(): void {
-      client.destroy();
+      agent.destroy();
     },
   };
 }

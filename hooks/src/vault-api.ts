@@ -1,10 +1,11 @@
 /**
  * The Vault calls the hooks make, with the answers checked field by field. Paths follow the
- * per-phase policy (ARCHITECTURE.md §2): read on `<mount>/creds/<role>` or `<mount>/sts/<role>`,
+ * per-phase policy (docs/vault-side.md): read on `<mount>/creds/<role>` or `<mount>/sts/<role>`,
  * update on `sys/leases/revoke/<lease id>`; `sys/leases/lookup` and `auth/token/revoke-self` come
  * from Vault's `default` policy.
  */
 import type { AuthType, PreSettings } from "./contract";
+import { printable } from "./output";
 import { VaultCallError, type VaultClient } from "./vault-client";
 
 export interface VaultLogin {
@@ -63,13 +64,12 @@ export async function readCredentials(
   vault: VaultClient,
   token: string,
   settings: PreSettings,
-  onSent?: () => void,
 ): Promise<AwsCredentials> {
   // GET (the policy grants `read`), with role_arn as a query parameter when one is configured.
   const base = credentialsPath(settings);
   const path = settings.roleArn ? `${base}?role_arn=${encodeURIComponent(settings.roleArn)}` : base;
   const where = `GET /v1/${base}`;
-  const answer = await vault.call("GET", path, { token, ...(onSent ? { onSent } : {}) });
+  const answer = await vault.call("GET", path, { token });
   const json = answer.json;
   const leaseId = str(json, "lease_id", where);
   // It goes into a URL path later (sys/leases/revoke/<lease id>): only Vault's own characters.
@@ -83,7 +83,7 @@ export async function readCredentials(
   const secretAccessKey = str(data, "secret_key", where);
   let sessionToken: string | undefined;
   if (isSts(settings.authType)) {
-    // Vault >= 1.16 says session_token, older versions security_token (FACTS.md).
+    // Vault >= 1.16 says session_token, older versions security_token (docs/upstream-behaviour.md).
     const name = typeof field(data, "session_token") === "string" ? "session_token" : "security_token";
     if (typeof field(data, name) !== "string") {
       // STS credentials are useless without it: most likely the role is not of this type.
@@ -117,7 +117,7 @@ export async function leaseTtl(
     if (Array.isArray(errors) && errors.some((e) => String(e).includes("invalid lease"))) return undefined;
     throw new VaultCallError(
       "status",
-      `Vault answered 400 to PUT /v1/sys/leases/lookup: ${Array.isArray(errors) ? errors.join("; ") : "no detail"}`,
+      `Vault answered 400 to PUT /v1/sys/leases/lookup: ${Array.isArray(errors) ? printable(errors.map(String).join("; "), 300, [token]) : "no detail"}`,
       400,
     );
   }

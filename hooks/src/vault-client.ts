@@ -6,8 +6,10 @@
  */
 import * as http from "node:http";
 import * as https from "node:https";
+import { BodyTooLarge, readCapped } from "./capped-body";
 import { backoffMs, type Deadline, sleep } from "./deadline";
 import type { VaultTarget } from "./contract";
+import { printable } from "./output";
 
 export type VaultProblem = "network" | "tls" | "status" | "json" | "timeout";
 
@@ -45,6 +47,10 @@ const TLS_CODES = new Set([
 ]);
 const RETRY_STATUS = new Set([429, 502, 503, 504]);
 const MAX_ATTEMPTS = 4;
+/** Vault's answers to the hooks' calls are a few KiB; anything larger is not Vault's. */
+export const VAULT_BODY_LIMIT = 256 * 1024;
+/** Longest piece of Vault's error text that goes into a message. */
+const ERROR_TEXT_LIMIT = 300;
 const REQUEST_TIMEOUT_MS = 10_000;
 
 interface Options {
@@ -52,8 +58,6 @@ interface Options {
   readonly body?: unknown;
   /** Statuses that are an answer, not a failure (e.g. 400 from lease lookup once revoked). */
   readonly accept?: readonly number[];
-  /** Called once the request is on the wire: CPU work done then overlaps Vault's. */
-  readonly onSent?: () => void;
 }
 
 export class VaultClient {
@@ -99,10 +103,13 @@ export class VaultClient {
         const answer = await this.once(method, path, options);
         if (answer.status >= 200 && answer.status < 300) return answer;
         if (options.accept?.includes(answer.status)) return answer;
-        const errors = Array.isArray(answer.json?.errors) ? answer.json.errors.map(String) : [];
+        // Redacted before it is cut: a cut first could leave part of a secret unredacted.
+        const errors = Array.isArray(answer.json?.errors)
+          ? answer.json.errors.map((e) => printable(String(e), ERROR_TEXT_LIMIT, [options.token]))
+          : [];
         last = new VaultCallError(
           "status",
-          `Vault answered ${answer.status} to ${method} /v1/${path}${errors.length ? `: ${errors.join("; ").slice(0, 300)}` : ""}`,
+          `Vault answered ${answer.status} to ${method} /v1/${path}${errors.length ? `: ${printable(errors.join("; "), ERROR_TEXT_LIMIT)}` : ""}`,
           answer.status,
           errors,
         );
@@ -139,32 +146,40 @@ export class VaultClient {
     return new Promise<VaultAnswer>((resolve, reject) => {
       const client = url.protocol === "https:" ? https : http;
       const req = client.request(url, { method, headers, agent: this.agent, timeout }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("error", () =>
-          reject(
-            new VaultCallError("network", `connection to Vault broke while reading the answer to ${where}`),
-          ),
-        );
-        res.on("end", () => {
-          const text = Buffer.concat(chunks).toString("utf8");
-          const status = res.statusCode ?? 0;
-          if (text.trim() === "") return resolve({ status, json: undefined });
-          try {
-            const json: unknown = JSON.parse(text);
-            if (json === null || typeof json !== "object" || Array.isArray(json))
-              throw new Error("not an object");
-            resolve({ status, json: json as Record<string, unknown> });
-          } catch {
+        const status = res.statusCode ?? 0;
+        readCapped(res, VAULT_BODY_LIMIT).then(
+          (body) => {
+            const text = body.toString("utf8");
+            if (text.trim() === "") return resolve({ status, json: undefined });
+            try {
+              const json: unknown = JSON.parse(text);
+              if (json === null || typeof json !== "object" || Array.isArray(json))
+                throw new Error("not an object");
+              resolve({ status, json: json as Record<string, unknown> });
+            } catch {
+              reject(
+                new VaultCallError(
+                  "json",
+                  `Vault's answer to ${where} (status ${status}) is not valid JSON`,
+                  status,
+                ),
+              );
+            }
+          },
+          (err: unknown) =>
             reject(
-              new VaultCallError(
-                "json",
-                `Vault's answer to ${where} (status ${status}) is not valid JSON`,
-                status,
-              ),
-            );
-          }
-        });
+              err instanceof BodyTooLarge
+                ? new VaultCallError(
+                    "json",
+                    `Vault's answer to ${where} (status ${status}) is larger than ${VAULT_BODY_LIMIT / 1024} KiB; nothing was read past that`,
+                    status,
+                  )
+                : new VaultCallError(
+                    "network",
+                    `connection to Vault broke while reading the answer to ${where}`,
+                  ),
+            ),
+        );
       });
       req.on("timeout", () => req.destroy(Object.assign(new Error("timeout"), { code: "ETIMEDOUT" })));
       req.on("error", (err: NodeJS.ErrnoException) => {
@@ -189,10 +204,6 @@ export class VaultClient {
           );
         }
       });
-      if (options.onSent) {
-        const onSent = options.onSent;
-        req.on("finish", () => setImmediate(onSent));
-      }
       if (payload !== undefined) req.write(payload);
       req.end();
     });

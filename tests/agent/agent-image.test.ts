@@ -8,7 +8,14 @@ import { contentTag, contextFiles } from "../../components/agent-image-context";
 import { DIGEST, ECR_PASSWORD, ECR_URL, T, useAgentMocks } from "./fixtures";
 
 const ROOT = path.resolve(__dirname, "../..");
-const base: Omit<AgentImageArgs, "target"> = { tfcAgentVersion: "1.22.5", contextDir: ROOT };
+const AGENT_DIGEST = `sha256:${"a1".repeat(32)}`;
+const NODE_DIGEST = `sha256:${"b2".repeat(32)}`;
+const base: Omit<AgentImageArgs, "target"> = {
+  tfcAgentVersion: "1.22.5",
+  tfcAgentDigest: AGENT_DIGEST,
+  nodeImageDigest: NODE_DIGEST,
+  contextDir: ROOT,
+};
 
 describe("AgentImage", () => {
   useAgentMocks();
@@ -47,8 +54,20 @@ describe("AgentImage", () => {
       context: ROOT,
       dockerfile: path.posix.join(ROOT, "hooks/Dockerfile"),
       platform: "linux/amd64",
-      args: { TFC_AGENT_VERSION: "1.22.5", TFC_AGENT_DIGEST: "" },
+      args: { TFC_AGENT_VERSION: "1.22.5", TFC_AGENT_DIGEST: AGENT_DIGEST, NODE_DIGEST: NODE_DIGEST },
     });
+  });
+
+  it("refuses to build without both base-image digests (hooks/Dockerfile has no default), naming the key", () => {
+    for (const key of ["tfcAgentDigest", "nodeImageDigest"] as const) {
+      const args: Omit<AgentImageArgs, "target"> = { ...base, [key]: undefined };
+      assert.throws(
+        () => new AgentImage("img", { ...args, target: { kind: "ecr", repositoryName: "r" } }),
+        new RegExp(
+          `${key} must be a sha256:<hex> digest to build the image .*docker buildx imagetools inspect`,
+        ),
+      );
+    }
   });
 
   it("tags each build by content and hands consumers the pushed digest, never the tag", async () => {
@@ -57,7 +76,8 @@ describe("AgentImage", () => {
     const imageName = String(recorder.one(T.image).inputs.imageName);
     const tag = contentTag(ROOT, {
       TFC_AGENT_VERSION: "1.22.5",
-      TFC_AGENT_DIGEST: "",
+      TFC_AGENT_DIGEST: AGENT_DIGEST,
+      NODE_DIGEST,
       PLATFORM: "linux/amd64",
     });
     assert.equal(imageName, `${ECR_URL}:${tag}`);

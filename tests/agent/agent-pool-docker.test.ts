@@ -2,6 +2,22 @@ import { strict as assert } from "node:assert";
 import { isSecretInput, plain, recorder, settled } from "../support/pulumi-mocks";
 import { AgentPool, type AgentPoolArgs } from "../../components/agent-pool";
 import { AGENT_TOKEN, DIGEST, ECR_PASSWORD, T, resourcesLeaking, useAgentMocks } from "./fixtures";
+import { HOOKS_UID, IMAGE_LAYOUT, renderStartScript, writableMounts } from "../../hooks/src/layout";
+
+describe("Docker runtime: a fresh filesystem for every job", () => {
+  it("mounts tmpfs over every directory the image's start script or the agent writes: data dir, hooks' state, /tmp, /run", () => {
+    const mounts = writableMounts(IMAGE_LAYOUT);
+    const written = [...renderStartScript(IMAGE_LAYOUT).matchAll(/install -d [^\n]* (\/\S+)$/gm)].map(
+      (m) => m[1],
+    );
+    assert.ok(written.length >= 4, written.join(" "));
+    for (const dir of written) assert.ok(dir in mounts, `${dir} is written at start but not a tmpfs`);
+    for (const dir of ["/tmp", "/run", IMAGE_LAYOUT.dataDir, IMAGE_LAYOUT.stateDir])
+      assert.ok(dir in mounts, dir);
+    // The hooks' state is the hooks' user's alone from the moment it is mounted.
+    assert.match(mounts[IMAGE_LAYOUT.stateDir], new RegExp(`mode=0700,uid=${HOOKS_UID},gid=${HOOKS_UID}`));
+  });
+});
 
 const IMAGE = `123456789012.dkr.ecr.us-east-1.amazonaws.com/tfc-jit-aws/tfc-agent@${DIGEST}`;
 
@@ -58,6 +74,9 @@ describe("AgentPool on a Docker host", () => {
     for (const c of containers) {
       assert.equal(c.inputs.image, `sha256:${"e2".repeat(32)}`);
       assert.equal(c.inputs.restart, "unless-stopped");
+      // A restart must not bring back what the last job wrote: read-only root, tmpfs for the rest.
+      assert.equal(c.inputs.readOnly, true);
+      assert.deepEqual(plain(c.inputs.tmpfs), writableMounts(IMAGE_LAYOUT));
       assert.ok(c.provider?.includes("agents-docker-host"), "containers run on the configured host");
     }
   });

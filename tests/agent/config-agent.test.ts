@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { ConfigErrors, type ConfigError } from "../../config/errors";
 import { readStackConfig } from "../../config";
 import { versionAtLeast, isCidr } from "../../config/agent";
-import { SECRETS, devSource } from "../program/dev-stack";
+import { SECRETS, USER_SET, devSource } from "../program/dev-stack";
 
 type Value = string | number | boolean | object | null;
 
@@ -369,6 +369,8 @@ describe("agent and workspace config validation", () => {
     assert.deepEqual(agent.image, {
       source: { kind: "ecr", repositoryName: "tfc-jit-aws/dev-agent" },
       tfcAgentVersion: "1.22.5",
+      tfcAgentDigest: USER_SET.tfcAgentDigest,
+      nodeImageDigest: USER_SET.nodeImageDigest,
       platform: "linux/amd64",
     });
     assert.equal(agent.runtime, "ecs");
@@ -376,6 +378,27 @@ describe("agent and workspace config validation", () => {
     assert.equal(agent.ecs.network.existing, undefined);
     assert.equal(agent.ecs.network.assignPublicIp, true);
     assert.equal(agent.ecs.scaling, undefined);
+  });
+
+  it("refuses to build the image without both base-image digests, naming each key and how to get the digest", () => {
+    const found = problems({ tfcAgentDigest: null, nodeImageDigest: null });
+    const agentProblem = found.find((p) => p.key === "tfc-jit-aws:tfcAgentDigest");
+    const nodeProblem = found.find((p) => p.key === "tfc-jit-aws:nodeImageDigest");
+    assert.match(agentProblem?.fix ?? "", /docker buildx imagetools inspect hashicorp\/tfc-agent:1\.22\.5/);
+    assert.match(
+      nodeProblem?.fix ?? "",
+      /docker buildx imagetools inspect node:\$\(cat \.node-version\)-bookworm-slim/,
+    );
+    // A pre-built image needs neither.
+    const prebuilt = readStackConfig(
+      devSource({
+        tfcAgentDigest: null,
+        nodeImageDigest: null,
+        ecrRepositoryName: null,
+        agentImage: `ghcr.io/acme/a@${DIGEST}`,
+      }),
+    );
+    assert.equal(prebuilt.agent.image.source.kind, "prebuilt");
   });
 
   it("restricts the agent pool to the demo workspace unless agentPoolOrganizationScoped is true", () => {

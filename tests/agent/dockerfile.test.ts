@@ -4,10 +4,19 @@ import * as path from "node:path";
 import { DockerfileParser, type Copy, type Dockerfile, type Instruction } from "dockerfile-ast";
 import { IMAGE_CONTEXT_EXCLUDES, IMAGE_CONTEXT_PATHS } from "../../components/agent-image-context";
 import { MIN_TFC_AGENT_VERSION, DEFAULT_TFC_AGENT_VERSION, versionAtLeast } from "../../config/agent";
+import { HOOK_ENVIRONMENT } from "../../hooks/src/contract";
+import {
+  AGENT_BINARIES,
+  compileCacheDir,
+  HOOKS_UID,
+  IMAGE_LAYOUT as L,
+  renderSudoers,
+  startScriptPath,
+  SUDOERS_FILE,
+} from "../../hooks/src/layout";
 
 const ROOT = path.resolve(__dirname, "../..");
 const read = (rel: string) => readFileSync(path.join(ROOT, rel), "utf8");
-const HOOKS_DIR = "/home/tfc-agent/.tfc-agent/hooks/";
 
 /** The instructions of each stage (split at FROM). */
 function stages(df: Dockerfile): Instruction[][] {
@@ -60,23 +69,33 @@ describe("agent Dockerfile", () => {
     assert.equal(finalFrom.getImageName(), "hashicorp/tfc-agent");
   });
 
-  it("builds with the exact Node version pinned in .node-version", () => {
+  it("builds with the exact Node version pinned in .node-version, pinned by digest", () => {
     assert.equal(defaults.NODE_VERSION, read(".node-version").trim());
+    const digest = `sha256:${"cd".repeat(32)}`;
     assert.equal(
-      expand(df.getFROMs()[0].getImageTag() ?? "", defaults),
-      `${defaults.NODE_VERSION}-bookworm-slim`,
+      expand(df.getFROMs()[0].getImage() ?? "", { ...defaults, NODE_DIGEST: digest }),
+      `node:${defaults.NODE_VERSION}-bookworm-slim@${digest}`,
     );
   });
 
-  it("pins the agent base by an exact version >= 1.17.1, and by digest when one is given", () => {
+  it("pins the agent base by an exact version >= 1.17.1 and by digest", () => {
     const from = df.getFROMs()[1].getImage() ?? "";
-    assert.equal(expand(from, defaults), `hashicorp/tfc-agent:${DEFAULT_TFC_AGENT_VERSION}`);
     assert.ok(versionAtLeast(defaults.TFC_AGENT_VERSION, MIN_TFC_AGENT_VERSION));
+    assert.equal(defaults.TFC_AGENT_VERSION, DEFAULT_TFC_AGENT_VERSION);
     const digest = `sha256:${"ab".repeat(32)}`;
     assert.equal(
       expand(from, { ...defaults, TFC_AGENT_VERSION: "1.17.1", TFC_AGENT_DIGEST: digest }),
       `hashicorp/tfc-agent:1.17.1@${digest}`,
     );
+  });
+
+  it("has no default digest for either base image: a build without the digests fails (no fake all-zero pins)", () => {
+    for (const arg of ["NODE_DIGEST", "TFC_AGENT_DIGEST"]) {
+      assert.ok(arg in defaults, `ARG ${arg} is declared`);
+      assert.equal(defaults[arg], "", `${arg} has no default`);
+    }
+    assert.doesNotMatch(text, /sha256:0{64}/);
+    for (const from of df.getFROMs()) assert.match(from.getImage() ?? "", /@\$\{\w+_DIGEST\}$/);
   });
 
   it("never refers to a :latest image or pipes a download into a shell", () => {
@@ -109,85 +128,115 @@ describe("agent Dockerfile", () => {
     ]);
   });
 
-  it("copies the Node binary and the built hooks, root-owned with mode 0755 (read-only to the agent user), into the agent's hooks dir", () => {
+  it("copies the Node binary and the built hooks, root-owned and read-only to everyone else, into the install dir", () => {
     const finalStart = df.getFROMs()[1].getRange().start.line;
     const copies = df.getCOPYs().filter((c) => c.getRange().start.line > finalStart);
     const flagsOf = (c: Copy) => Object.fromEntries(c.getFlags().map((f) => [f.getName(), f.getValue()]));
 
-    const node = copies.find((c) => (c.getArgumentsContent() ?? "").endsWith("/usr/local/bin/node"));
-    assert.ok(node, "node is copied to /usr/local/bin/node");
-    assert.equal(node.getArgumentsContent(), "/usr/local/bin/node /usr/local/bin/node");
+    const node = copies.find((c) => (c.getArgumentsContent() ?? "").endsWith(L.node));
+    assert.ok(node, `node is copied to ${L.node}`);
+    assert.equal(node.getArgumentsContent(), `/usr/local/bin/node ${L.node}`);
     assert.deepEqual(flagsOf(node), { from: "build" });
 
-    const hooks = copies.find((c) => (c.getArgumentsContent() ?? "").endsWith(HOOKS_DIR));
-    assert.ok(hooks, `hooks are copied to ${HOOKS_DIR}`);
-    // Terraform and its providers run as tfc-agent: they must not be able to rewrite a hook.
-    assert.deepEqual(flagsOf(hooks), { from: "build", chown: "root:root", chmod: "0755" });
-    assert.equal(hooks.getArgumentsContent(), `/src/hooks/dist/ ${HOOKS_DIR}`);
-
-    const mkdir = keywordArgs(final, "RUN").find((r) => r.includes("mkdir")) ?? "";
-    assert.ok(
-      mkdir.includes(`mkdir -p ${HOOKS_DIR.replace(/\/$/, "")}`),
-      "the hooks dir is made with mkdir -p",
-    );
-    assert.ok(
-      mkdir.includes(`chown root:root ${HOOKS_DIR.replace(/\/$/, "")}`),
-      "the hooks dir itself is root's",
-    );
-    assert.ok(!/chown -R tfc-agent/.test(mkdir), "nothing hands the hooks dir back to the agent user");
+    const install = copies.find((c) => (c.getArgumentsContent() ?? "").endsWith(`${L.installDir}/`));
+    assert.ok(install, `hooks/dist is copied to ${L.installDir}`);
+    assert.deepEqual(flagsOf(install), { from: "build", chown: "root:root", chmod: "0755" });
+    assert.equal(install.getArgumentsContent(), `/src/hooks/dist/ ${L.installDir}/`);
   });
 
-  it("disables auto-update, runs one job per agent and raises the pre-hook timeouts", () => {
+  it("installs the sudo rule rendered from hooks/src/layout.ts as root-owned 0440 and checks it with visudo -c", () => {
+    const finalStart = df.getFROMs()[1].getRange().start.line;
+    const copies = df.getCOPYs().filter((c) => c.getRange().start.line > finalStart);
+    const sudoers = copies.find((c) => (c.getArgumentsContent() ?? "").endsWith(SUDOERS_FILE));
+    assert.ok(sudoers, `the rule is copied to ${SUDOERS_FILE}`);
+    assert.equal(sudoers.getArgumentsContent(), `/src/hooks/dist/sudoers ${SUDOERS_FILE}`);
+    assert.deepEqual(Object.fromEntries(sudoers.getFlags().map((f) => [f.getName(), f.getValue()])), {
+      from: "build",
+      chown: "root:root",
+      chmod: "0440",
+    });
+    const runs = keywordArgs(final, "RUN");
+    assert.ok(
+      runs.some((r) => r.includes(`/usr/sbin/visudo -c -f ${SUDOERS_FILE}`)),
+      "visudo -c checks it",
+    );
+    assert.ok(
+      runs.some((r) => /apt-get install -y --no-install-recommends sudo/.test(r)),
+      "sudo is installed",
+    );
+    // The rule itself: the four wrappers, no arguments, env reset, an explicit list (no wildcard).
+    const rule = renderSudoers(L);
+    assert.match(rule, /env_reset/);
+    assert.doesNotMatch(rule, /\*|SETENV|ALL\s*$/m);
+    const kept = (/env_keep = "([^"]*)"/.exec(rule)?.[1] ?? "").split(" ");
+    assert.deepEqual(kept, [...HOOK_ENVIRONMENT]);
+    for (const name of kept) assert.doesNotMatch(name, /^(NODE_|LD_|PATH$|TFC_AGENT_TOKEN$)/);
+    assert.equal(
+      (rule.match(/\/opt\/tfc-jit-aws\/libexec\/terraform-(pre|post)-(plan|apply) ""/g) ?? []).length,
+      4,
+    );
+  });
+
+  it("creates the hooks' user with the fixed uid the Docker runtime's tmpfs options name", () => {
+    const runs = keywordArgs(final, "RUN");
+    assert.ok(
+      runs.some(
+        (r) => r.includes(`useradd --system --uid ${HOOKS_UID} --user-group`) && r.endsWith(L.hooksUser),
+      ),
+      `useradd --uid ${HOOKS_UID} ${L.hooksUser}`,
+    );
+  });
+
+  it("makes the agent's binaries root-owned and execute-only (0711), and their dir root's", () => {
+    const runs = keywordArgs(final, "RUN").join("\n");
+    for (const bin of AGENT_BINARIES) {
+      assert.match(runs, new RegExp(`chown root:root [^\\n]*${bin}`));
+      assert.match(runs, new RegExp(`chmod 0711 [^\\n]*${bin}`));
+    }
+    assert.match(runs, /chown root:root \/home\/tfc-agent\/bin /);
+    assert.match(runs, /chmod 0755 \/home\/tfc-agent\/bin /);
+  });
+
+  it("lays out the data dir root-owned and sticky (1770, agent group) and the state dir private to the hooks' user", () => {
+    const runs = keywordArgs(final, "RUN").join("\n");
+    assert.ok(runs.includes(`install -d -o root -g ${L.agentUser} -m 1770 ${L.dataDir}`));
+    assert.ok(runs.includes(`install -d -o ${L.hooksUser} -g ${L.hooksUser} -m 0700 ${L.stateDir}`));
+  });
+
+  it("disables auto-update, runs one job per agent, sets the data dir and raises the pre-hook timeouts", () => {
     const env = Object.fromEntries(
       df.getENVs().flatMap((e) => e.getProperties().map((p) => [p.getName(), p.getValue()])),
     );
     assert.equal(env.TFC_AGENT_AUTO_UPDATE, "disabled");
     assert.equal(env.TFC_AGENT_SINGLE, "true");
+    assert.equal(env.TFC_AGENT_DATA_DIR, L.dataDir);
     for (const key of ["TFC_AGENT_HOOK_PRE_PLAN_TIMEOUT", "TFC_AGENT_HOOK_PRE_APPLY_TIMEOUT"]) {
       const seconds = Number(env[key]);
       // Above the default 60 s (the hooks' probe budget needs more), within the agent's 600 s maximum.
       assert.ok(seconds > 60 && seconds <= 600, `${key}=${env[key]}`);
     }
+    assert.equal(env.TFC_AGENT_TOKEN, undefined, "the token is never baked into the image");
   });
 
-  it("ends as USER tfc-agent (only build-time RUN steps after it) and keeps the base image's entrypoint", () => {
-    const users = keywordArgs(final, "USER");
-    assert.equal(users.at(-1), "tfc-agent");
-    const lastUser = final.findLastIndex((i) => i.getKeyword() === "USER");
-    assert.deepEqual(
-      final.slice(lastUser + 1).map((i) => i.getKeyword()),
-      final.slice(lastUser + 1).map(() => "RUN"),
-      "nothing but RUN after the last USER",
-    );
-    assert.equal(df.getENTRYPOINTs().length, 0);
+  it("starts through the root-owned start script, which drops to the agent user (no USER after root)", () => {
+    const entry = df.getENTRYPOINTs();
+    assert.equal(entry.length, 1);
+    assert.equal(entry[0].getArgumentsContent(), `["${startScriptPath(L)}"]`);
+    assert.equal(keywordArgs(final, "USER").at(-1), "root");
     assert.equal(df.getCMDs().length, 0);
   });
 
-  it("fills the hooks' compile cache at build time as tfc-agent, with the copied Node, then makes it root's and read-only", () => {
-    const warmAt = final.findIndex(
-      (i) => i.getKeyword() === "RUN" && (i.getArgumentsContent() ?? "").includes("warm-compile-cache"),
+  it("fills the hooks' compile cache at build time as the hooks' user, with the wrappers' environment, then makes it root's", () => {
+    const runs = keywordArgs(final, "RUN");
+    const warm = runs.find((r) => r.includes("warm-compile-cache")) ?? "";
+    assert.ok(
+      warm.startsWith(
+        `/usr/sbin/runuser -u ${L.hooksUser} -- ${L.env} -i NODE_COMPILE_CACHE=${compileCacheDir(L)} ${L.node} ${L.installDir}/lib/warm-compile-cache.cjs`,
+      ),
+      warm,
     );
-    assert.ok(warmAt > 0, "a RUN step runs lib/warm-compile-cache.cjs");
-    // The runtime `node` on PATH is the binary copied from the build stage: the cache is keyed by it.
-    assert.equal(final[warmAt].getArgumentsContent(), `node ${HOOKS_DIR}lib/warm-compile-cache.cjs`);
-    const before = final.slice(0, warmAt);
-    // Node keys the cache directory by user id: it must be filled by the user that runs the hooks.
-    assert.equal(keywordArgs(before, "USER").at(-1), "tfc-agent", "the cache is filled as tfc-agent");
-    // ...and then handed back to root, read-only to the agent, like the hooks themselves.
-    const after = final.slice(warmAt + 1);
-    const rootAgain = after.findIndex((i) => i.getKeyword() === "USER" && i.getArgumentsContent() === "root");
-    assert.ok(rootAgain >= 0, "root takes over again after the warm-up");
-    const handBack =
-      after
-        .slice(rootAgain)
-        .find((i) => i.getKeyword() === "RUN")
-        ?.getArgumentsContent() ?? "";
-    assert.match(handBack, new RegExp(`chown -R root:root ${HOOKS_DIR}lib/\\.compile-cache`));
-    assert.match(handBack, /chmod -R a\+rX,go-w /);
-    const copied = before.some(
-      (i) => i.getKeyword() === "COPY" && (i.getArgumentsContent() ?? "").endsWith(HOOKS_DIR),
-    );
-    assert.ok(copied, "the hooks are copied before the cache is filled");
+    assert.ok(warm.includes(`chown -R root:root ${compileCacheDir(L)}`));
+    assert.match(warm, /chmod -R a\+rX,go-w /);
   });
 
   it("keeps the build context to the allow-list the image tag hashes", () => {

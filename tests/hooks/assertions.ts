@@ -1,7 +1,6 @@
 /** Checks every simulated run must pass, failed or not (issue 6 "Tests"). */
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
-import * as path from "node:path";
 import type { AgentSimulator, ProcessResult } from "../support/agent-simulator";
 import type { World } from "./world";
 
@@ -9,7 +8,7 @@ import type { World } from "./world";
 export async function assertCleanAfterRun(world: World, sim: AgentSimulator): Promise<void> {
   const left = await world.leftovers();
   assert.deepEqual(left, { leases: 0, users: [], tokens: 0 }, "something was left alive in Vault or AWS");
-  const stateDir = path.join(sim.home, ".tfc-jit-aws");
+  const stateDir = sim.host.layout.stateDir;
   const states = fs.existsSync(stateDir) ? fs.readdirSync(stateDir) : [];
   assert.deepEqual(states, [], "a state file was left behind");
   assert.deepEqual(sim.secretLeaks(world.vault.issuedSecrets()), [], "a secret leaked");

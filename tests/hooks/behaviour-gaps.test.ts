@@ -117,24 +117,18 @@ describe("hooks: behaviour that once went untested", function () {
     });
   }
 
-  it("makes an existing state directory with loose permissions (0755) private before writing to it", async () => {
+  it("refuses a hooks' state dir that is not private (0755): nothing is obtained, nothing handed to Terraform", async () => {
     const { world: w, sim: s } = await setUp();
-    const dir = path.join(s.home, ".tfc-jit-aws");
-    fs.mkdirSync(dir);
+    const dir = s.host.layout.stateDir;
     fs.chmodSync(dir, 0o755);
     const pre = await prePlan(w, s);
-    if (pre.code === 0) {
-      assert.equal(
-        (fs.statSync(dir).mode & 0o777).toString(8),
-        "700",
-        "the lease and token sit in a 0755 dir",
-      );
-      assert.equal(fs.statSync(path.join(dir, `${s.runId}-plan.json`)).mode & 0o777, 0o600);
-    } else {
-      // Refusing is as good, if it says so and leaves nothing behind (checked after each test).
-      assertFailedWith(pre, /\.tfc-jit-aws/);
-      assert.equal(fs.readFileSync(agentEnvFile, "utf8"), "");
-    }
+    assertFailedWith(
+      pre,
+      /the hooks' state dir \S+ is not private to the hooks' user \(owner \d+, mode 755\)/,
+    );
+    assert.equal(fs.readFileSync(agentEnvFile, "utf8"), "");
+    assert.deepEqual(w.vault.requests, [], "nothing was asked of Vault");
+    fs.chmodSync(dir, 0o700);
     const post = await postPlan(s);
     assert.equal(post.code, 0, post.stderr);
   });

@@ -1,7 +1,7 @@
 /**
- * What the build does for start-up time, checked on the built files: the STS probe bundle must not
- * drag in Node modules it never uses (they cost the pre hook milliseconds on every run), and the
- * image-build warm-up must leave a compile cache the hooks then accept. A damaged cache must only
+ * What the build produces, checked on the built files: one bundle per hook, the post hooks without
+ * the STS signer (they never probe AWS), the pre hooks' probe without the whole AWS SDK client, and
+ * the image-build warm-up leaving a compile cache the hooks then accept. A damaged cache must only
  * make the start slower, never break a hook.
  */
 import { strict as assert } from "node:assert";
@@ -9,7 +9,15 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { HOOKS_DIST } from "../support/agent-simulator";
+import {
+  HOOK_NAMES,
+  IMAGE_LAYOUT,
+  renderLauncher,
+  renderStartScript,
+  renderSudoers,
+  renderWrapper,
+} from "../../hooks/src/layout";
+import { HOOKS_DIST } from "../support/agent-host";
 
 const LIB = path.join(HOOKS_DIST, "lib");
 
@@ -22,28 +30,6 @@ function runNode(args: readonly string[], env: NodeJS.ProcessEnv = {}): { code: 
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
-/** Loads the probe bundle, makes one GetCallerIdentity against a local double, lists loaded modules. */
-const PROBE_ONCE = `
-const http = require("node:http");
-const { createProbe } = require(process.argv[1]);
-const server = http.createServer((req, res) => {
-  req.resume();
-  req.on("end", () => {
-    res.setHeader("content-type", "text/xml");
-    res.end("<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/probe</Arn>" +
-      "<UserId>AIDA</UserId><Account>123456789012</Account></GetCallerIdentityResult></GetCallerIdentityResponse>");
-  });
-});
-server.listen(0, "127.0.0.1", async () => {
-  process.env.AWS_ENDPOINT_URL_STS = "http://127.0.0.1:" + server.address().port;
-  const probe = createProbe({ accessKeyId: "AKIAEXAMPLE", secretAccessKey: "example" }, "us-east-1");
-  const result = await probe.callerIdentity(5000);
-  probe.close();
-  server.close();
-  console.log(JSON.stringify({ result, modules: process.moduleLoadList }));
-});
-`;
-
 describe("hooks: built bundles", function () {
   this.timeout(60_000);
   let scratch: string;
@@ -55,68 +41,92 @@ describe("hooks: built bundles", function () {
     fs.rmSync(scratch, { recursive: true, force: true });
   });
 
-  it("the STS probe calls AWS without loading Node's HTTP/2, worker or fetch modules (never used, slow to load)", () => {
-    const r = runNode(["-e", PROBE_ONCE, path.join(LIB, "sts-probe.cjs")]);
-    assert.equal(r.code, 0, r.out);
-    const { result, modules } = JSON.parse(r.out.trim().split("\n").at(-1) ?? "") as {
-      result: { ok: boolean; detail: string };
-      modules: string[];
-    };
-    assert.deepEqual(result, { ok: true, detail: "arn:aws:iam::123456789012:user/probe" });
-    // http2 came with the SDK's CommonJS HTTP handler; worker_threads and undici came with Node's
-    // ES module loader, which the SDK's lazy import() of built-ins started.
-    for (const unwanted of [
-      "NativeModule http2",
-      "NativeModule worker_threads",
-      "NativeModule internal/deps/undici/undici",
-    ]) {
-      assert.ok(!modules.includes(unwanted), `${unwanted} is loaded`);
+  it("builds one bundle per hook; only the pre hooks carry the SigV4 signer, and none the STS client", () => {
+    for (const hook of HOOK_NAMES) {
+      const text = fs.readFileSync(path.join(LIB, `${hook}.cjs`), "utf8");
+      const signs = text.includes("AWS4-HMAC-SHA256");
+      assert.equal(signs, hook.includes("-pre-"), `${hook}: SigV4 signer ${signs ? "present" : "absent"}`);
+      assert.doesNotMatch(text, /GetCallerIdentityCommand|STSClient/, `${hook} bundles the STS client`);
+    }
+  });
+
+  it("ships exactly the launchers, wrappers, sudo rule and start script rendered for the image, valid sh and sudoers", function () {
+    const shipped: Array<[string, string]> = [
+      ...HOOK_NAMES.flatMap((h): Array<[string, string]> => [
+        [`hooks/${h}`, renderLauncher(IMAGE_LAYOUT, h)],
+        [`libexec/${h}`, renderWrapper(IMAGE_LAYOUT, h)],
+      ]),
+      ["bin/start-agent", renderStartScript(IMAGE_LAYOUT)],
+      ["sudoers", renderSudoers(IMAGE_LAYOUT)],
+    ];
+    for (const [rel, text] of shipped) {
+      const file = path.join(HOOKS_DIST, rel);
+      assert.equal(fs.readFileSync(file, "utf8"), text, rel);
+      if (rel !== "sudoers") {
+        assert.equal(fs.statSync(file).mode & 0o777, 0o755, `${rel} mode`);
+        const syntax = spawnSync("/bin/sh", ["-n", file], { encoding: "utf8" });
+        assert.equal(syntax.status, 0, `${rel}: ${syntax.stderr}`);
+      }
+    }
+    if (!fs.existsSync("/usr/sbin/visudo")) {
+      console.log("      visudo not installed: the sudo rule's syntax is checked at image build only");
+      return;
+    }
+    const check = spawnSync("/usr/sbin/visudo", ["-c", "-f", path.join(HOOKS_DIST, "sudoers")], {
+      encoding: "utf8",
+    });
+    assert.equal(check.status, 0, check.stdout + check.stderr);
+  });
+
+  it("loading a bundle runs no hook (only running it as the main module does)", () => {
+    for (const hook of HOOK_NAMES) {
+      const r = runNode([
+        "-e",
+        `require(${JSON.stringify(path.join(LIB, `${hook}.cjs`))}); console.log("loaded");`,
+      ]);
+      assert.equal(r.code, 0, r.out);
+      assert.equal(r.out.trim(), "loaded");
     }
   });
 
   it("the image-build warm-up fills a compile cache that the hooks' bundles are then loaded from, and runs no hook", () => {
     const lib = path.join(scratch, "lib");
     fs.cpSync(LIB, lib, { recursive: true, filter: (src) => !src.includes(".compile-cache") });
-    const warm = runNode([path.join(lib, "warm-compile-cache.cjs")]);
+    const cache = path.join(lib, ".compile-cache");
+    const warm = runNode([path.join(lib, "warm-compile-cache.cjs")], { NODE_COMPILE_CACHE: cache });
     assert.equal(warm.code, 0, warm.out);
-    assert.equal(warm.out.trim(), `tfc-jit-aws hooks: compile cache ${path.join(lib, ".compile-cache")}`);
+    assert.ok(warm.out.trim().startsWith(`tfc-jit-aws hooks: compile cache ${cache}`), warm.out);
 
     const load = runNode(
-      [
-        "-e",
-        `require("node:module").enableCompileCache(${JSON.stringify(path.join(lib, ".compile-cache"))});
-         require(${JSON.stringify(path.join(lib, "hooks.cjs"))});
-         require(${JSON.stringify(path.join(lib, "sts-probe.cjs"))});`,
-      ],
-      { NODE_DEBUG_NATIVE: "COMPILE_CACHE" },
+      ["-e", HOOK_NAMES.map((h) => `require(${JSON.stringify(path.join(lib, `${h}.cjs`))});`).join("\n")],
+      { NODE_COMPILE_CACHE: cache, NODE_DEBUG_NATIVE: "COMPILE_CACHE" },
     );
     assert.equal(load.code, 0, load.out);
-    for (const bundle of ["hooks.cjs", "sts-probe.cjs"]) {
-      assert.match(load.out, new RegExp(`cache for CommonJS \\S*${bundle.replace(".", "\\.")} was accepted`));
+    for (const hook of HOOK_NAMES) {
+      assert.match(load.out, new RegExp(`cache for CommonJS \\S*${hook}\\.cjs was accepted`));
     }
   });
 
   it("a damaged compile cache is ignored: the bundles still load", () => {
     const lib = path.join(scratch, "lib");
     fs.cpSync(LIB, lib, { recursive: true, filter: (src) => !src.includes(".compile-cache") });
-    assert.equal(runNode([path.join(lib, "warm-compile-cache.cjs")]).code, 0);
     const cache = path.join(lib, ".compile-cache");
+    assert.equal(runNode([path.join(lib, "warm-compile-cache.cjs")], { NODE_COMPILE_CACHE: cache }).code, 0);
     let damaged = 0;
     for (const entry of fs.readdirSync(cache, { recursive: true, withFileTypes: true })) {
       if (!entry.isFile()) continue;
       fs.writeFileSync(path.join(entry.parentPath, entry.name), "not a V8 code cache");
       damaged++;
     }
-    assert.ok(damaged >= 2, `damaged ${damaged} cache files`);
-
-    const load = runNode([
-      "-e",
-      `require("node:module").enableCompileCache(${JSON.stringify(cache)});
-       const hooks = require(${JSON.stringify(path.join(lib, "hooks.cjs"))});
-       const probe = require(${JSON.stringify(path.join(lib, "sts-probe.cjs"))});
-       console.log(typeof hooks.run, typeof probe.createProbe);`,
-    ]);
+    assert.ok(damaged >= 4, `damaged ${damaged} cache files`);
+    const load = runNode(
+      [
+        "-e",
+        `${HOOK_NAMES.map((h) => `require(${JSON.stringify(path.join(lib, `${h}.cjs`))});`).join("\n")} console.log("ok");`,
+      ],
+      { NODE_COMPILE_CACHE: cache },
+    );
     assert.equal(load.code, 0, load.out);
-    assert.equal(load.out.trim(), "function function");
+    assert.equal(load.out.trim(), "ok");
   });
 });

@@ -147,6 +147,7 @@ export class World {
       workspaceEnv: options.workspaceEnv ?? this.workspaceEnv(),
       ...(options.agentEnv ? { agentEnv: options.agentEnv } : {}),
       ...(options.tokenFor ? { tokenFor: options.tokenFor } : {}),
+      ...(options.host ? { host: options.host } : {}),
     });
   }
 

@@ -37,6 +37,16 @@ export function devStackValues(): Record<string, Value> {
   );
 }
 
+/**
+ * What a user sets with `pulumi config set` before the first `pulumi up` (Pulumi.dev.yaml says how:
+ * `docker buildx imagetools inspect ...`): the base images' digests. Test stand-ins, not real
+ * digests; the stack file ships none.
+ */
+export const USER_SET = {
+  tfcAgentDigest: `sha256:${"7f".repeat(32)}`,
+  nodeImageDigest: `sha256:${"3c".repeat(32)}`,
+} as const;
+
 export const SECRETS = {
   awsRootAccessKey: "AKIAEXAMPLEROOTKEY01",
   awsRootSecretKey: "root-secret-key-never-in-plaintext",
@@ -56,7 +66,7 @@ export function devSource(
 ): RecordingSource {
   const values: Record<string, Value> = {};
   for (const [k, v] of declaredKeys()) if (v !== undefined) values[k] = v;
-  Object.assign(values, devStackValues(), secrets);
+  Object.assign(values, devStackValues(), USER_SET, secrets);
   for (const [k, v] of Object.entries(overrides)) {
     if (v === null) delete values[k];
     else values[k] = v;

@@ -1,7 +1,8 @@
 /**
- * An HCP Terraform agent stand-in: runs the BUILT hook files (hooks/dist, what the image ships) as
- * child processes, with the environment an agent gives them (workspace variables, the phase's
- * workload identity token, TFC_RUN_ID, TFC_WORKSPACE_NAME, TFC_AGENT_ENV, HOME), and between the
+ * An HCP Terraform agent stand-in: runs the hook launchers the image ships (hooks/src/layout.ts,
+ * with the BUILT bundles from hooks/dist) on an AgentHost, as child processes, with the environment
+ * an agent gives them (workspace variables, the phase's workload identity token, TFC_RUN_ID,
+ * TFC_WORKSPACE_NAME, TFC_AGENT_ENV, HOME), and between the
  * pre and post hook a stand-in "terraform" process that uses the credentials from
  * `$TFC_AGENT_ENV` against the AWS double. Post hooks run even when the operation failed, like the
  * agent (>= 1.5); the apply phase runs only after a successful plan.
@@ -11,11 +12,11 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { AgentHost, REPO_ROOT } from "./agent-host";
 import type { AwsDouble } from "./aws-double";
 import type { RunIdentity, TokenIssuer } from "./token-issuer";
 
-export const REPO_ROOT = path.resolve(__dirname, "..", "..");
-export const HOOKS_DIST = path.join(REPO_ROOT, "hooks", "dist");
+export { HOOKS_DIST, REPO_ROOT } from "./agent-host";
 
 export type Phase = "plan" | "apply";
 export type HookName =
@@ -49,7 +50,8 @@ export interface SimulatorOptions {
   readonly agentEnv?: Readonly<Record<string, string>>;
   /** Replaces the phase's token (forged, wrong phase...); `null` = no token injected. */
   readonly tokenFor?: (phase: Phase, issue: (run: RunIdentity) => string) => string | null;
-  readonly hooksDir?: string;
+  /** The machine the hooks run on; default a fresh "direct" one, disposed with the simulator. */
+  readonly host?: AgentHost;
 }
 
 /** The stand-in Terraform: calls sts:GetCallerIdentity with only the env it was given. */
@@ -69,7 +71,8 @@ function runProcess(
 ): Promise<ProcessResult> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env, cwd, stdio: ["ignore", "pipe", "pipe"] });
+    // Its own process group: a kill reaches the launcher and the hook it started, as a timeout would.
+    const child = spawn(file, args, { env, cwd, stdio: ["ignore", "pipe", "pipe"], detached: true });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
@@ -77,7 +80,7 @@ function runProcess(
     // The agent kills a hook at its timeout; tests pick the moment.
     const poll = killWhen
       ? setInterval(() => {
-          if (killWhen()) child.kill("SIGKILL");
+          if (killWhen() && child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
         }, 10)
       : undefined;
     child.on("error", reject);
@@ -96,16 +99,36 @@ export class AgentSimulator {
   readonly tokens: string[] = [];
   /** Every hook and Terraform process, in order (for secret scans of their output). */
   readonly outputs: ProcessResult[] = [];
-  private readonly hooksDir: string;
+  readonly host: AgentHost;
+  private readonly ownsHost: boolean;
 
   constructor(private readonly options: SimulatorOptions) {
+    this.host = options.host ?? new AgentHost("direct");
+    this.ownsHost = options.host === undefined;
     this.home = fs.mkdtempSync(path.join(os.tmpdir(), "tfc-agent-home-"));
-    this.hooksDir = options.hooksDir ?? HOOKS_DIST;
+    this.host.giveToAgent(this.home);
   }
 
-  /** Removes the agent's HOME. */
+  /** Removes the agent's HOME (and the host, when the simulator made it). */
   dispose(): void {
     fs.rmSync(this.home, { recursive: true, force: true });
+    if (this.ownsHost) this.host.dispose();
+  }
+
+  /** A new empty $TFC_AGENT_ENV file, the agent user's. */
+  agentEnvFile(name: string): string {
+    const envDir = path.join(this.home, "agent-env");
+    fs.mkdirSync(envDir, { recursive: true, mode: 0o700 });
+    this.host.giveToAgent(envDir);
+    const file = path.join(envDir, name);
+    fs.writeFileSync(file, "", { mode: 0o600 });
+    this.host.giveToAgent(file);
+    return file;
+  }
+
+  /** The state file the pre hook keeps for its post hook. */
+  stateFile(phase: Phase): string {
+    return path.join(this.host.layout.stateDir, `${this.runId}-${phase}.json`);
   }
 
   isDisposed(): boolean {
@@ -143,33 +166,27 @@ export class AgentSimulator {
 
   /** Runs one built hook file as the agent would. */
   async runHook(name: HookName, env: NodeJS.ProcessEnv, killWhen?: () => boolean): Promise<ProcessResult> {
-    const result = await runProcess(path.join(this.hooksDir, name), [], env, this.home, killWhen);
+    const cmd = this.host.asAgent(this.host.launcher(name));
+    const result = await runProcess(cmd.file, cmd.args, env, this.home, killWhen);
     this.outputs.push(result);
     return result;
   }
 
   /** pre hook, Terraform (only if the pre hook succeeded), post hook (always). */
   async runPhase(phase: Phase): Promise<PhaseResult> {
-    const envDir = path.join(this.home, "agent-env");
-    fs.mkdirSync(envDir, { recursive: true, mode: 0o700 });
-    const agentEnvFile = path.join(envDir, `${phase}.env`);
-    fs.writeFileSync(agentEnvFile, "", { mode: 0o600 });
+    const agentEnvFile = this.agentEnvFile(`${phase}.env`);
     const token = this.tokenFor(phase);
     const pre = await this.runHook(`terraform-pre-${phase}`, this.hookEnv(agentEnvFile, token));
     const agentEnv = fs.readFileSync(agentEnvFile, "utf8");
     let terraform: ProcessResult | undefined;
     if (pre.code === 0) {
-      terraform = await runProcess(
-        process.execPath,
-        ["-e", TERRAFORM_STANDIN],
-        this.terraformEnv(agentEnv),
-        REPO_ROOT,
-      );
+      const tf = this.host.asAgent(this.host.layout.node, ["-e", TERRAFORM_STANDIN]);
+      terraform = await runProcess(tf.file, tf.args, this.terraformEnv(agentEnv), REPO_ROOT);
       this.outputs.push(terraform);
     }
     // The operation is over: its TFC_AGENT_ENV file goes away with it.
     fs.rmSync(agentEnvFile, { force: true });
-    // Whether the agent injects the token into post hooks is unconfirmed (FACTS.md): give none.
+    // Whether the agent injects the token into post hooks is unconfirmed (docs/upstream-behaviour.md): give none.
     const post = await this.runHook(`terraform-post-${phase}`, this.hookEnv(agentEnvFile, null));
     return { phase, pre, post, agentEnv, ...(terraform ? { terraform } : {}) };
   }
@@ -196,7 +213,7 @@ export class AgentSimulator {
     return env;
   }
 
-  /** Every regular file left under the agent's HOME, with its content. */
+  /** Every regular file left under the agent's HOME and in the hooks' state dir, with its content. */
   leftoverFiles(): Array<{ file: string; content: string; mode: number }> {
     const found: Array<{ file: string; content: string; mode: number }> = [];
     const walk = (dir: string): void => {
@@ -212,6 +229,7 @@ export class AgentSimulator {
       }
     };
     walk(this.home);
+    walk(this.host.layout.stateDir);
     return found;
   }
 

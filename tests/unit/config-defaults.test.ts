@@ -14,7 +14,7 @@ import { readStackConfig } from "../../config";
 import { ConfigErrors } from "../../config/errors";
 import { type ConfigSource, memorySource } from "../../config/reader";
 import { CONSUMER_NAMESPACE, readConsumerSettings } from "../../consumer/settings";
-import { ROOT, devStackValues } from "../program/dev-stack";
+import { ROOT, USER_SET, devStackValues } from "../program/dev-stack";
 
 type Value = string | number | boolean | object;
 
@@ -96,11 +96,15 @@ describe("config defaults: code and Pulumi.yaml agree", () => {
     // The dev stack without its optional settings: only what has no default (and the VCS
     // connection, one of two keys that must be set), so every other default is the code's to apply.
     const dev = devStackValues();
-    const base = Object.fromEntries(
-      Object.entries(dev).filter(
-        ([key]) => !defaults.has(key) || key === "vcsOauthTokenId" || key === "vaultAddress",
+    const base = {
+      ...Object.fromEntries(
+        Object.entries(dev).filter(
+          ([key]) => !defaults.has(key) || key === "vcsOauthTokenId" || key === "vaultAddress",
+        ),
       ),
-    );
+      // Required whenever the image is built, which the dev stack does (Pulumi.dev.yaml says how to set them).
+      ...USER_SET,
+    };
     const sts = {
       planCredentialType: "assumed_role",
       applyCredentialType: "assumed_role",
@@ -128,7 +132,7 @@ describe("config defaults: code and Pulumi.yaml agree", () => {
 
   it("would see a code default that drifts from Pulumi.yaml (the check itself can fail)", () => {
     const defaults = new Map<string, Value>([["agentCount", 97]]);
-    const base = devStackValues();
+    const base: Record<string, Value> = { ...devStackValues(), ...USER_SET };
     delete base.agentCount;
     assert.throws(
       () => assertDefaultsAgree(defaults, base, [{}], (source) => readStackConfig(source)),
