@@ -15,7 +15,7 @@
  * refresh shows it).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { apiRequest, dataOf, isNotFound, type ApiResource } from "./client";
+import { apiRequest, type ApiResource, ifPresent, getIfPresent } from "./client";
 import type { TfcConnection } from "./credentials";
 import {
   configureSettings,
@@ -24,6 +24,7 @@ import {
   diffFields,
   sameValue,
   type TfcProvider,
+  gone,
 } from "./dynamic-support";
 
 export interface AgentPoolAllowedWorkspacesArgs {
@@ -87,18 +88,8 @@ export function allowedWorkspacesFailures(
 }
 
 /** GET the pool; undefined when it is gone (404). */
-async function livePool(conn: TfcConnection, poolId: string): Promise<ApiResource | undefined> {
-  try {
-    const res = await apiRequest(conn, {
-      method: "GET",
-      path: `/agent-pools/${encodeURIComponent(poolId)}`,
-      subject: subject(poolId),
-    });
-    return dataOf(res, subject(poolId));
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
+function livePool(conn: TfcConnection, poolId: string): Promise<ApiResource | undefined> {
+  return getIfPresent(conn, `/agent-pools/${encodeURIComponent(poolId)}`, subject(poolId));
 }
 
 /**
@@ -166,7 +157,7 @@ export const agentPoolAllowedWorkspacesProvider: TfcProvider<
   async read(id, props) {
     const poolId = props?.agentPoolId ?? id;
     const pool = await livePool(connectionFor(this.settings), poolId);
-    if (pool === undefined) return { id: "", props: {} as AgentPoolAllowedWorkspacesState };
+    if (pool === undefined) return gone<AgentPoolAllowedWorkspacesState>();
     const live = allowedIdsOf(pool);
     // Only our workspaces that are still allowed: one removed outside Pulumi shows as a change
     // (and the next up adds it back); workspaces allowed by others are none of our business.
@@ -192,11 +183,7 @@ export const agentPoolAllowedWorkspacesProvider: TfcProvider<
     const poolId = props.agentPoolId ?? id;
     const pool = await livePool(conn, poolId);
     if (pool === undefined) return;
-    try {
-      await reconcile(conn, poolId, allowedIdsOf(pool), props.workspaceIds ?? [], []);
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
+    await ifPresent(reconcile(conn, poolId, allowedIdsOf(pool), props.workspaceIds ?? [], []));
   },
 };
 

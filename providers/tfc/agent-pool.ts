@@ -6,12 +6,13 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   apiRequest,
   dataOf,
-  isNotFound,
   listAll,
   apiError,
   isApiError,
   organizationNotFound,
   type ApiResource,
+  ifPresent,
+  getIfPresent,
 } from "./client";
 import {
   compact,
@@ -22,6 +23,7 @@ import {
   text,
   importHint,
   type TfcProvider,
+  gone,
 } from "./dynamic-support";
 
 export interface AgentPoolArgs {
@@ -143,17 +145,12 @@ export const agentPoolProvider: TfcProvider<AgentPoolState, AgentPoolState> = {
 
   async read(id, props) {
     const previous = props ?? ({} as Partial<AgentPoolState>);
-    try {
-      const res = await apiRequest(connectionFor(this.settings), {
-        method: "GET",
-        path: `/agent-pools/${encodeURIComponent(id)}`,
-        subject: subject(previous.name ?? id),
-      });
-      return { id, props: agentPoolFromApi(dataOf(res, subject(id)), previous) };
-    } catch (err) {
-      if (isNotFound(err)) return { id: "", props: {} as AgentPoolState };
-      throw err;
-    }
+    const live = await getIfPresent(
+      connectionFor(this.settings),
+      `/agent-pools/${encodeURIComponent(id)}`,
+      subject(previous.name ?? id),
+    );
+    return live ? { id, props: agentPoolFromApi(live, previous) } : gone<AgentPoolState>();
   },
 
   async update(id, _olds, news) {
@@ -167,15 +164,13 @@ export const agentPoolProvider: TfcProvider<AgentPoolState, AgentPoolState> = {
   },
 
   async delete(id, props) {
-    try {
-      await apiRequest(connectionFor(this.settings), {
+    await ifPresent(
+      apiRequest(connectionFor(this.settings), {
         method: "DELETE",
         path: `/agent-pools/${encodeURIComponent(id)}`,
         subject: subject(props.name ?? id),
-      });
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
+      }),
+    );
   },
 };
 

@@ -5,8 +5,8 @@
  * API: POST|GET /agent-pools/:id/authentication-tokens, DELETE /authentication-tokens/:id.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { apiRequest, dataOf, isNotFound, listAll } from "./client";
-import { configureSettings, connectionFor, diffFields, type TfcProvider } from "./dynamic-support";
+import { apiRequest, dataOf, listAll, ifPresent } from "./client";
+import { configureSettings, connectionFor, diffFields, type TfcProvider, gone } from "./dynamic-support";
 import { withSecretOutputs } from "./secret-outputs";
 
 export interface AgentTokenArgs {
@@ -80,19 +80,16 @@ export const agentTokenProvider: TfcProvider<AgentTokenInputs, AgentTokenState> 
         `cannot read agent token ${id} without its agentPoolId; import it with the agentPoolId input set`,
       );
     }
-    let tokens;
-    try {
-      tokens = await listAll(
+    const tokens = await ifPresent(
+      listAll(
         connectionFor(this.settings),
         `/agent-pools/${encodeURIComponent(previous.agentPoolId)}/authentication-tokens`,
         subject(previous),
-      );
-    } catch (err) {
-      if (isNotFound(err)) return { id: "", props: {} as AgentTokenState };
-      throw err;
-    }
+      ),
+    );
+    if (tokens === undefined) return gone<AgentTokenState>();
     const live = tokens.find((t) => t.id === id);
-    if (!live) return { id: "", props: {} as AgentTokenState };
+    if (!live) return gone<AgentTokenState>();
     const description = live.attributes?.description;
     return {
       id,
@@ -106,15 +103,13 @@ export const agentTokenProvider: TfcProvider<AgentTokenInputs, AgentTokenState> 
   },
 
   async delete(id, props) {
-    try {
-      await apiRequest(connectionFor(this.settings), {
+    await ifPresent(
+      apiRequest(connectionFor(this.settings), {
         method: "DELETE",
         path: `/authentication-tokens/${encodeURIComponent(id)}`,
         subject: subject(props),
-      });
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
+      }),
+    );
   },
 };
 

@@ -209,6 +209,29 @@ export function isNotFound(err: unknown): boolean {
 }
 
 /**
+ * Awaits a request whose 404 means "already gone": undefined then. What every read (deleted by
+ * hand) and every delete (deleted twice) does with a 404; any other failure is thrown.
+ */
+export async function ifPresent<T>(request: Promise<T>): Promise<T | undefined> {
+  try {
+    return await request;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+/** GET one resource by its path; undefined when it is gone (404). */
+export async function getIfPresent(
+  conn: TfcConnection,
+  path: string,
+  subject: string,
+): Promise<ApiResource | undefined> {
+  const res = await ifPresent(apiRequest(conn, { method: "GET", path, subject }));
+  return res === undefined ? undefined : dataOf(res, subject);
+}
+
+/**
  * One readable line from a JSON:API error document:
  * `HCP Terraform rejected workspace "demo": name has already been taken (/data/attributes/name)`.
  */

@@ -7,6 +7,11 @@ import type * as pulumi from "@pulumi/pulumi";
 import { isApiError, type ApiResource } from "./client";
 import { resolveConnection, settingsFromConfig, type TfcConnection, type TfcSettings } from "./credentials";
 
+/** What `read` answers for an object that is gone: the engine then drops it from state. */
+export function gone<T>(): { id: string; props: T } {
+  return { id: "", props: {} as T };
+}
+
 /** What a value that is not known yet looks like inside a dynamic provider during preview (#6310). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 

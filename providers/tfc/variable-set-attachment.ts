@@ -9,13 +9,14 @@
  * counts, and a global set cannot be attached, the API refuses it with a 422).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { apiRequest, isNotFound, listAll } from "./client";
+import { apiRequest, listAll, ifPresent } from "./client";
 import {
   compact,
   configureSettings,
   connectionFor,
   containsUnknown,
   type TfcProvider,
+  gone,
 } from "./dynamic-support";
 
 export interface VariableSetAttachmentArgs {
@@ -121,21 +122,12 @@ export const variableSetAttachmentProvider: TfcProvider<
         ? { variableSetId: setFromId, projectId: targetFromId }
         : { variableSetId: setFromId, workspaceId: targetFromId };
     const t = targetOf(state);
-    let sets;
-    try {
-      sets = await listAll(
-        connectionFor(this.settings),
-        `/${t.kind}/${encodeURIComponent(t.id)}/varsets`,
-        subject(state),
-      );
-    } catch (err) {
-      if (isNotFound(err)) return { id: "", props: {} as VariableSetAttachmentState };
-      throw err;
-    }
+    const sets = await ifPresent(
+      listAll(connectionFor(this.settings), `/${t.kind}/${encodeURIComponent(t.id)}/varsets`, subject(state)),
+    );
+    if (sets === undefined) return gone<VariableSetAttachmentState>();
     const applied = sets.some((s) => s.id === state.variableSetId);
-    return applied
-      ? { id, props: compact({ ...state }) }
-      : { id: "", props: {} as VariableSetAttachmentState };
+    return applied ? { id, props: compact({ ...state }) } : gone<VariableSetAttachmentState>();
   },
 
   update(_id, _olds, news) {
@@ -144,11 +136,7 @@ export const variableSetAttachmentProvider: TfcProvider<
   },
 
   async delete(_id, props) {
-    try {
-      await relate(this.settings, "DELETE", props);
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
+    await ifPresent(relate(this.settings, "DELETE", props));
   },
 };
 

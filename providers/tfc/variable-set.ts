@@ -12,10 +12,11 @@ import {
   apiRequest,
   dataOf,
   isApiError,
-  isNotFound,
   listAll,
   organizationNotFound,
   type ApiResource,
+  ifPresent,
+  getIfPresent,
 } from "./client";
 import {
   compact,
@@ -25,6 +26,7 @@ import {
   importHint,
   text,
   type TfcProvider,
+  gone,
 } from "./dynamic-support";
 
 export interface VariableSetArgs {
@@ -137,17 +139,12 @@ export const variableSetProvider: TfcProvider<VariableSetState, VariableSetState
 
   async read(id, props) {
     const previous = props ?? ({} as Partial<VariableSetState>);
-    try {
-      const res = await apiRequest(connectionFor(this.settings), {
-        method: "GET",
-        path: `/varsets/${encodeURIComponent(id)}`,
-        subject: subject(previous.name ?? id),
-      });
-      return { id, props: variableSetFromApi(dataOf(res, subject(id)), previous) };
-    } catch (err) {
-      if (isNotFound(err)) return { id: "", props: {} as VariableSetState };
-      throw err;
-    }
+    const live = await getIfPresent(
+      connectionFor(this.settings),
+      `/varsets/${encodeURIComponent(id)}`,
+      subject(previous.name ?? id),
+    );
+    return live ? { id, props: variableSetFromApi(live, previous) } : gone<VariableSetState>();
   },
 
   async update(id, _olds, news) {
@@ -161,15 +158,13 @@ export const variableSetProvider: TfcProvider<VariableSetState, VariableSetState
   },
 
   async delete(id, props) {
-    try {
-      await apiRequest(connectionFor(this.settings), {
+    await ifPresent(
+      apiRequest(connectionFor(this.settings), {
         method: "DELETE",
         path: `/varsets/${encodeURIComponent(id)}`,
         subject: subject(props.name ?? id),
-      });
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
+      }),
+    );
   },
 };
 

@@ -10,7 +10,7 @@
  * and arrow functions only), which Pulumi's closure serializer carries by value.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { apiRequest, dataOf, isNotFound, listAll, apiError, isApiError, type ApiResource } from "./client";
+import { apiRequest, dataOf, listAll, apiError, isApiError, type ApiResource, ifPresent } from "./client";
 import {
   compact,
   configureSettings,
@@ -20,6 +20,7 @@ import {
   importHint,
   UNKNOWN,
   type TfcProvider,
+  gone,
 } from "./dynamic-support";
 
 export type VariableCategory = "env" | "terraform";
@@ -178,19 +179,12 @@ export function makeVarsProvider<T extends VarFields>(parent: VarParent): TfcPro
           `cannot read variable ${id} without its ${parent.field}; import it with the ${parent.field} input set`,
         );
       }
-      let vars;
-      try {
-        vars = await listAll(
-          connectionFor(this.settings),
-          parent.collection(parentId(previous)),
-          subject(previous),
-        );
-      } catch (err) {
-        if (isNotFound(err)) return { id: "", props: {} as T };
-        throw err;
-      }
+      const vars = await ifPresent(
+        listAll(connectionFor(this.settings), parent.collection(parentId(previous)), subject(previous)),
+      );
+      if (vars === undefined) return gone<T>();
       const live = vars.find((v) => v.id === id);
-      if (!live) return { id: "", props: {} as T };
+      if (!live) return gone<T>();
       const fields = varFieldsFromApi(live, previous);
       return { id, props: { [parent.field]: parentId(previous), ...fields } as unknown as T };
     },
@@ -207,15 +201,13 @@ export function makeVarsProvider<T extends VarFields>(parent: VarParent): TfcPro
     },
 
     async delete(id, props) {
-      try {
-        await apiRequest(connectionFor(this.settings), {
+      await ifPresent(
+        apiRequest(connectionFor(this.settings), {
           method: "DELETE",
           path: item(props, id),
           subject: subject(props),
-        });
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
+        }),
+      );
     },
   };
 }

@@ -16,7 +16,7 @@
  * tfe_workspace_settings does, instead of pinning a mode. A workspace already gone (404) is fine.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { apiError, apiRequest, dataOf, isApiError, isNotFound, type ApiResource } from "./client";
+import { apiError, apiRequest, isApiError, type ApiResource, ifPresent, getIfPresent } from "./client";
 import {
   compact,
   configureSettings,
@@ -27,6 +27,7 @@ import {
   poolOf,
   text,
   type TfcProvider,
+  gone,
 } from "./dynamic-support";
 import type { ExecutionMode } from "./workspace";
 
@@ -168,17 +169,12 @@ export const workspaceExecutionProvider: TfcProvider<WorkspaceExecutionState, Wo
 
   async read(id, props) {
     const workspaceId = props?.workspaceId ?? id;
-    try {
-      const res = await apiRequest(connectionFor(this.settings), {
-        method: "GET",
-        path: `/workspaces/${encodeURIComponent(workspaceId)}`,
-        subject: subject(workspaceId),
-      });
-      return { id, props: workspaceExecutionFromApi(dataOf(res, subject(workspaceId))) };
-    } catch (err) {
-      if (isNotFound(err)) return { id: "", props: {} as WorkspaceExecutionState };
-      throw err;
-    }
+    const live = await getIfPresent(
+      connectionFor(this.settings),
+      `/workspaces/${encodeURIComponent(workspaceId)}`,
+      subject(workspaceId),
+    );
+    return live ? { id, props: workspaceExecutionFromApi(live) } : gone<WorkspaceExecutionState>();
   },
 
   async update(_id, _olds, news) {
@@ -187,11 +183,7 @@ export const workspaceExecutionProvider: TfcProvider<WorkspaceExecutionState, Wo
   },
 
   async delete(id, props) {
-    try {
-      await applyExecution(this.settings, props.workspaceId ?? id, INHERIT_DEFAULT_BODY);
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
+    await ifPresent(applyExecution(this.settings, props.workspaceId ?? id, INHERIT_DEFAULT_BODY));
   },
 };
 

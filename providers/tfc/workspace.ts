@@ -12,6 +12,7 @@ import {
   isApiError,
   organizationNotFound,
   type ApiResource,
+  getIfPresent,
 } from "./client";
 import type { TfcConnection } from "./credentials";
 import {
@@ -25,6 +26,7 @@ import {
   isPoolNotAllowed,
   poolOf,
   type TfcProvider,
+  gone,
 } from "./dynamic-support";
 
 export type ExecutionMode = "remote" | "local" | "agent";
@@ -319,17 +321,12 @@ export const workspaceProvider: TfcProvider<WorkspaceInputs, WorkspaceState> = {
   async read(id, props) {
     const previous = props ?? ({} as Partial<WorkspaceState>);
     const conn = connectionFor(this.settings);
-    try {
-      const res = await apiRequest(conn, {
-        method: "GET",
-        path: `/workspaces/${encodeURIComponent(id)}`,
-        subject: subject(previous.name ?? id),
-      });
-      return { id, props: workspaceFromApi(conn, dataOf(res, subject(id)), previous) };
-    } catch (err) {
-      if (isNotFound(err)) return { id: "", props: {} as WorkspaceState };
-      throw err;
-    }
+    const live = await getIfPresent(
+      conn,
+      `/workspaces/${encodeURIComponent(id)}`,
+      subject(previous.name ?? id),
+    );
+    return live ? { id, props: workspaceFromApi(conn, live, previous) } : gone<WorkspaceState>();
   },
 
   async update(id, olds, news) {
