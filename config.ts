@@ -9,11 +9,14 @@ import { ConfigReader, type ConfigSource } from "./config/reader";
 import { readVaultSide, type VaultSide } from "./config/vault";
 import { readAgentSettings, type AgentSettings } from "./config/agent";
 import { readWorkspaceSettings, type WorkspaceSettings } from "./config/tfc";
+import { readOnboardedEntries, type OnboardedEntry } from "./config/workspaces";
 
 export interface StackConfig {
   readonly vault: VaultSide;
   readonly agent: AgentSettings;
   readonly workspace: WorkspaceSettings;
+  /** Workspaces and projects onboarded beside the demo workspace (config/workspaces.ts). */
+  readonly workspaces: readonly OnboardedEntry[];
 }
 
 /** HCP Terraform names a new organization's default project like this. */
@@ -55,9 +58,10 @@ export function readStackConfig(source: ConfigSource): StackConfig {
   const vault = readVaultSide(r);
   const agent = readAgentSettings(r);
   const workspace = readWorkspaceSettings(r);
+  const workspaces = readOnboardedEntries(r, vault);
   crossChecks(r, vault, workspace);
   r.throwIfInvalid();
-  return { vault, agent, workspace };
+  return { vault, agent, workspace, workspaces };
 }
 
 /** `pulumi.Config` as a ConfigSource: raw text for plain keys, wrapped Outputs for secrets. */

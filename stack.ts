@@ -11,16 +11,24 @@
  * to agent mode on it; the JWT roles come after that (they bind its id); the hook variables come
  * last (they name the roles). DemoWorkspace cuts that cycle with its `bindHookContract` callback
  * (see components/demo-workspace.ts).
+ *
+ * Onboarded workspaces (`workspaces`, config/workspaces.ts) share the engine and JWT mounts and
+ * the pool's one allow-list with the demo; each entry is one OnboardedWorkspace with its own
+ * roles, policies, agent mode and variables, so removing an entry removes only its resources.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "./config";
 import { VaultAwsEngine } from "./components/vault-aws-engine";
 import { TfcJwtTrust } from "./components/tfc-jwt-trust";
-import { tfcJwtTrustArgs, vaultAwsEngineArgs } from "./components/vault-side-args";
+import { onboardedWorkspaceArgs, tfcJwtTrustArgs, vaultAwsEngineArgs } from "./components/vault-side-args";
 import { AgentImage, type AgentImageTarget } from "./components/agent-image";
 import { AgentPool, type AgentRuntimeArgs } from "./components/agent-pool";
 import { DemoWorkspace, type HookContract } from "./components/demo-workspace";
 import type { ImageSource } from "./config/agent";
+import { OnboardedWorkspace } from "./components/onboarded-workspace";
+import { poolAllowList, type PoolAccess } from "./components/onboarded-workspace-tfc";
+import type { SharedHookSettings } from "./components/onboarded-workspace-variables";
+import type { OnboardedEntry } from "./config/workspaces";
 
 export interface StackOptions {
   /** Build context of the agent image: the repository root (default: the program's directory). */
@@ -40,7 +48,30 @@ export interface StackOutputs {
   agentImage: pulumi.Output<string>;
   workspaceId: pulumi.Output<string>;
   workspaceUrl: pulumi.Output<string>;
+  /** Per onboarded entry (workspace name, or `project:<name>`): its Vault names and hook variables. */
+  onboarded: Record<string, OnboardedOutputs>;
 }
+
+export interface OnboardedOutputs {
+  vaultJwtRoles: PerPhase<pulumi.Output<string>>;
+  vaultAwsRoles: PerPhase<pulumi.Output<string>>;
+  vaultPolicies: PerPhase<pulumi.Output<string>>;
+  /** For a project entry: the variables to put on its workspaces (a variable set). */
+  hookVariables: pulumi.Output<Record<string, string>>;
+}
+
+/** The name an entry goes by in outputs and messages. */
+export function entryLabel(entry: OnboardedEntry): string {
+  return entry.kind === "workspace" ? (entry.workspace ?? entry.path) : `project:${entry.project}`;
+}
+
+/** The Pulumi resource name of the pool's allow-list, and the name it had when only the demo used it. */
+export const ALLOW_LIST_NAME = "agents-allowed-workspaces";
+const LEGACY_ALLOW_LIST = {
+  name: "demo-pool-access",
+  parentName: "demo",
+  parentType: "tfc-jit-aws:tfc:DemoWorkspace",
+};
 
 function imageTarget(source: ImageSource): AgentImageTarget {
   switch (source.kind) {
@@ -85,7 +116,7 @@ function runtimeArgs(config: StackConfig): AgentRuntimeArgs {
 export function createStack(config: StackConfig, options: StackOptions = {}): StackOutputs {
   const { vault, agent, workspace: ws } = config;
 
-  const engine = new VaultAwsEngine("vault-aws", vaultAwsEngineArgs(vault));
+  const engine = new VaultAwsEngine("vault-aws", vaultAwsEngineArgs(vault, config.workspaces));
 
   const image = new AgentImage("agent-image", {
     target: imageTarget(agent.image.source),
@@ -132,11 +163,27 @@ export function createStack(config: StackConfig, options: StackOptions = {}): St
     };
   };
 
+  // The pool's one allow-list: the demo workspace and every onboarded workspace entry.
+  const access: { value?: PoolAccess } = {};
+  const allowOnPool = (demoWorkspaceId: pulumi.Output<string>): PoolAccess => {
+    const entryIds = config.workspaces.flatMap((e) => (e.workspaceId !== undefined ? [e.workspaceId] : []));
+    access.value = poolAllowList(ALLOW_LIST_NAME, pool.poolId, [demoWorkspaceId, ...entryIds], {
+      // It was the demo's child before workspaces could be onboarded: same resource, no replacement.
+      aliases: [
+        {
+          name: LEGACY_ALLOW_LIST.name,
+          parent: pulumi.createUrn(LEGACY_ALLOW_LIST.parentName, LEGACY_ALLOW_LIST.parentType),
+        },
+      ],
+    });
+    return access.value;
+  };
+
   const demo = new DemoWorkspace("demo", {
     organization: vault.tfc.organization,
     name: vault.tfc.workspace,
     ...(ws.projectId !== undefined ? { projectId: ws.projectId } : {}),
-    agentPoolId: pool.poolId,
+    allowOnPool,
     vcsRepo: {
       identifier: ws.vcs.identifier,
       ...ws.vcs.connection,
@@ -152,6 +199,28 @@ export function createStack(config: StackConfig, options: StackOptions = {}): St
   if (trust === undefined)
     throw new Error("DemoWorkspace did not bind the hook contract (no JWT trust was created)");
 
+  const shared: SharedHookSettings = {
+    audience: vault.trust.audience,
+    vaultAddress: vault.vaultAddress,
+    ...(ws.vaultNamespace !== undefined ? { vaultNamespace: ws.vaultNamespace } : {}),
+    ...(ws.vaultEncodedCaCert !== undefined ? { vaultEncodedCaCert: ws.vaultEncodedCaCert } : {}),
+    authPath: trust.authPath,
+    awsMountPath: engine.mountPath,
+  };
+  const onboarded: Record<string, OnboardedOutputs> = {};
+  for (const entry of config.workspaces) {
+    const made = new OnboardedWorkspace(
+      entry.resourceName,
+      onboardedWorkspaceArgs(vault, entry, shared, access.value),
+    );
+    onboarded[entryLabel(entry)] = {
+      vaultJwtRoles: made.jwtRoles,
+      vaultAwsRoles: made.awsRoles,
+      vaultPolicies: made.policyNames,
+      hookVariables: made.hookVariables,
+    };
+  }
+
   return {
     vaultAwsMountPath: engine.mountPath,
     vaultAwsRoles: engine.roleNames,
@@ -162,5 +231,6 @@ export function createStack(config: StackConfig, options: StackOptions = {}): St
     agentImage: image.repoDigest,
     workspaceId: demo.workspaceId,
     workspaceUrl: demo.htmlUrl,
+    onboarded,
   };
 }
