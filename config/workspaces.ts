@@ -47,7 +47,7 @@ export interface OnboardedEntry {
   readonly phases: Readonly<Record<Phase, PhaseSettings>>;
   /** The entry's Vault role names (AWS engine role and JWT role share them). */
   readonly roleNames: Readonly<Record<Phase, string>>;
-  /** Stem of its Pulumi resource names: stable while the entry's identity is. */
+  /** Stem of its Pulumi resource names, from the workspace or project id: stable across renames. */
   readonly resourceName: string;
 }
 
@@ -345,7 +345,9 @@ function readEntry(ctx: Context, index: number, raw: unknown): OnboardedEntry | 
     credentialType: phases.plan.credentialType,
     phases,
     roleNames,
-    resourceName: `onboard-${stem}`,
+    // From the id, not the name: renaming a workspace (or project) then updates the entry's
+    // resources in place instead of creating a second set beside the first on the same workspace.
+    resourceName: `onboard-${(kind === "workspace" ? id : projectId) ?? stem}`,
   };
 }
 
