@@ -270,13 +270,13 @@ function readEntry(ctx: Context, index: number, raw: unknown): OnboardedEntry | 
     `pulumi config set --path '${r.fullKey(`${path}.${field}`)}' ${example}`;
 
   if (kind === "workspace") {
-    if (name === undefined) {
+    if (name === undefined && raw.name === undefined) {
       r.fail(
         `${path}.name`,
         "is required with id (the workspace's name, bound in the token's sub)",
         set("name", "network-prod"),
       );
-    } else {
+    } else if (name !== undefined) {
       const problem = workspaceProblem(name);
       if (problem !== undefined) r.fail(`${path}.name`, `"${name}" ${problem}`, set("name", "network-prod"));
     }
@@ -354,32 +354,36 @@ function readEntry(ctx: Context, index: number, raw: unknown): OnboardedEntry | 
 /** Two entries may not claim the same workspace, id, project or Vault role name. */
 function checkUnique(r: ConfigReader, entries: readonly OnboardedEntry[], vault: VaultSide): void {
   const claimed = new Map<string, string>();
-  const claim = (what: string, value: string | undefined, path: string, field: string) => {
-    if (value === undefined) return;
+  /** Records the claim; false (after reporting it) when another entry made it first. */
+  const claim = (what: string, value: string | undefined, path: string, field: string): boolean => {
+    if (value === undefined) return true;
     const k = `${what}:${value.toLowerCase()}`;
     const first = claimed.get(k);
-    if (first !== undefined) {
-      r.fail(
-        `${path}.${field}`,
-        `${what} "${value}" is already onboarded by ${first}; each workspace, project and Vault role belongs to one entry`,
-        `remove one of the two entries from ${r.fullKey(WORKSPACES_KEY)}`,
-      );
-    } else {
+    if (first === undefined) {
       claimed.set(k, path);
+      return true;
     }
+    r.fail(
+      `${path}.${field}`,
+      `${what} "${value}" is already onboarded by ${first}; each workspace, project and Vault role belongs to one entry`,
+      `remove one of the two entries from ${r.fullKey(WORKSPACES_KEY)}`,
+    );
+    return false;
   };
   const demo = `the demo workspace (${r.fullKey("tfcWorkspace")})`;
   claimed.set(`workspace:${vault.tfc.workspace.toLowerCase()}`, demo);
   for (const phase of PHASES) claimed.set(`Vault role:${vault.engine.roleNamePrefix}-${phase}`, demo);
   for (const e of entries) {
     const field = e.kind === "workspace" ? "name" : "project";
-    claim("workspace", e.workspace, e.path, "name");
-    claim("workspace id", e.workspaceId, e.path, "id");
-    if (e.kind === "project") {
-      claim("project", e.project, e.path, "project");
-      claim("project id", e.projectId, e.path, "projectId");
-    }
-    for (const phase of PHASES) claim("Vault role", e.roleNames[phase], e.path, field);
+    // One problem per entry: the first claim it loses explains the rest (its role names, say).
+    const claims = [
+      () => claim("workspace", e.workspace, e.path, "name"),
+      () => claim("workspace id", e.workspaceId, e.path, "id"),
+      () => (e.kind === "project" ? claim("project", e.project, e.path, "project") : true),
+      () => (e.kind === "project" ? claim("project id", e.projectId, e.path, "projectId") : true),
+      ...PHASES.map((phase) => () => claim("Vault role", e.roleNames[phase], e.path, field)),
+    ];
+    claims.every((made) => made());
   }
 }
 
