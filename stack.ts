@@ -140,6 +140,16 @@ export function createStack(config: StackConfig, options: StackOptions = {}): St
     runtime: runtimeArgs(config),
   });
 
+  // The hook settings every trusted workspace shares (one place, so a variable set can carry them).
+  const sharedWith = (authPath: pulumi.Output<string>): SharedHookSettings => ({
+    audience: vault.trust.audience,
+    vaultAddress: vault.vaultAddress,
+    ...(ws.vaultNamespace !== undefined ? { vaultNamespace: ws.vaultNamespace } : {}),
+    ...(ws.vaultEncodedCaCert !== undefined ? { vaultEncodedCaCert: ws.vaultEncodedCaCert } : {}),
+    authPath,
+    awsMountPath: engine.mountPath,
+  });
+
   const bound: { trust?: TfcJwtTrust } = {};
   const bindHookContract = (workspaceId: pulumi.Output<string>): HookContract => {
     const trust = new TfcJwtTrust("tfc-trust", tfcJwtTrustArgs(vault, engine, workspaceId));
@@ -148,13 +158,8 @@ export function createStack(config: StackConfig, options: StackOptions = {}): St
     const planArn = roleArn("plan");
     const applyArn = roleArn("apply");
     return {
-      audience: vault.trust.audience,
-      vaultAddress: vault.vaultAddress,
-      ...(ws.vaultNamespace !== undefined ? { vaultNamespace: ws.vaultNamespace } : {}),
-      ...(ws.vaultEncodedCaCert !== undefined ? { vaultEncodedCaCert: ws.vaultEncodedCaCert } : {}),
-      authPath: trust.authPath,
+      ...sharedWith(trust.authPath),
       jwtRoles: trust.roleNames,
-      awsMountPath: engine.mountPath,
       credentialType: engine.credentialTypes.plan,
       awsRoles: engine.roleNames,
       ...(planArn !== undefined || applyArn !== undefined
@@ -199,14 +204,7 @@ export function createStack(config: StackConfig, options: StackOptions = {}): St
   if (trust === undefined)
     throw new Error("DemoWorkspace did not bind the hook contract (no JWT trust was created)");
 
-  const shared: SharedHookSettings = {
-    audience: vault.trust.audience,
-    vaultAddress: vault.vaultAddress,
-    ...(ws.vaultNamespace !== undefined ? { vaultNamespace: ws.vaultNamespace } : {}),
-    ...(ws.vaultEncodedCaCert !== undefined ? { vaultEncodedCaCert: ws.vaultEncodedCaCert } : {}),
-    authPath: trust.authPath,
-    awsMountPath: engine.mountPath,
-  };
+  const shared = sharedWith(trust.authPath);
   const onboarded: Record<string, OnboardedOutputs> = {};
   for (const entry of config.workspaces) {
     const made = new OnboardedWorkspace(
