@@ -11,6 +11,7 @@ import { readAgentSettings, type AgentSettings } from "./config/agent";
 import { readWorkspaceSettings, type WorkspaceSettings } from "./config/tfc";
 import { type DemoVaultSettings, readDemoVaultSettings, readVaultMode } from "./config/demo-vault";
 import { checkCredentialsAreSecret } from "./config/credentials";
+import { readOnboardedEntries, type OnboardedEntry } from "./config/workspaces";
 
 export interface StackConfig {
   readonly vault: VaultSide;
@@ -18,6 +19,8 @@ export interface StackConfig {
   readonly workspace: WorkspaceSettings;
   /** Present with vaultMode demo: the program runs the Vault (components/demo-vault.ts). */
   readonly demoVault?: DemoVaultSettings;
+  /** Workspaces and projects onboarded beside the demo workspace (config/workspaces.ts). */
+  readonly workspaces: readonly OnboardedEntry[];
 }
 
 /** HCP Terraform names a new organization's default project like this. */
@@ -104,11 +107,12 @@ export function readStackConfig(source: ConfigSource): StackConfig {
   const agent = readAgentSettings(r);
   const workspace = readWorkspaceSettings(r);
   const demoVault = readDemoVaultSettings(r, mode);
+  const workspaces = readOnboardedEntries(r, vault);
   crossChecks(r, vault, workspace);
   if (demoVault) demoVaultChecks(r, vault, agent);
   checkCredentialsAreSecret(r, source.isPlainText?.bind(source));
   r.throwIfInvalid();
-  return { vault, agent, workspace, ...(demoVault ? { demoVault } : {}) };
+  return { vault, agent, workspace, workspaces, ...(demoVault ? { demoVault } : {}) };
 }
 
 /** `pulumi.Config` as a ConfigSource: raw text for plain keys, wrapped Outputs for secrets. */

@@ -15,13 +15,16 @@
  * With `vaultMode: demo` a DemoVault runs in the agents' VPC (after the pool, whose network it
  * joins), and the Vault side goes through a `vault.Provider` built from its outputs; the hooks get
  * its private address and CA. Otherwise the default Vault provider (vault:address, vault:token).
+ * Onboarded workspaces (`workspaces`, config/workspaces.ts) share the engine and JWT mounts and
+ * the pool's one allow-list with the demo; each entry is one OnboardedWorkspace with its own
+ * roles, policies, agent mode and variables, so removing an entry removes only its resources.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type * as vaultSdk from "@pulumi/vault";
 import type { StackConfig } from "./config";
 import { VaultAwsEngine } from "./components/vault-aws-engine";
 import { TfcJwtTrust } from "./components/tfc-jwt-trust";
-import { tfcJwtTrustArgs, vaultAwsEngineArgs } from "./components/vault-side-args";
+import { onboardedWorkspaceArgs, tfcJwtTrustArgs, vaultAwsEngineArgs } from "./components/vault-side-args";
 import { AgentImage, type AgentImageTarget } from "./components/agent-image";
 import { AgentPool, type AgentRuntimeArgs } from "./components/agent-pool";
 import { DemoWorkspace, type HookContract } from "./components/demo-workspace";
@@ -31,6 +34,10 @@ import { DemoVault } from "./components/demo-vault";
 import { DEMO_VAULT_PATHS } from "./components/demo-vault-boot";
 import { demoVaultProvider } from "./components/demo-vault-provider";
 import { pulumiVaultPolicy } from "./components/pulumi-vault-policy";
+import { OnboardedWorkspace } from "./components/onboarded-workspace";
+import { poolAllowList, type PoolAccess } from "./components/onboarded-workspace-tfc";
+import type { SharedHookSettings } from "./components/onboarded-workspace-variables";
+import type { OnboardedEntry } from "./config/workspaces";
 
 export interface StackOptions {
   /** Build context of the agent image: the repository root (default: the program's directory). */
@@ -54,7 +61,30 @@ export interface StackOutputs {
   demoVaultAddress?: pulumi.Output<string>;
   demoVaultCaCertPem?: pulumi.Output<string>;
   demoVaultRecoveryKeys?: pulumi.Output<string[]>;
+  /** Per onboarded entry (workspace name, or `project:<name>`): its Vault names and hook variables. */
+  onboarded: Record<string, OnboardedOutputs>;
 }
+
+export interface OnboardedOutputs {
+  vaultJwtRoles: PerPhase<pulumi.Output<string>>;
+  vaultAwsRoles: PerPhase<pulumi.Output<string>>;
+  vaultPolicies: PerPhase<pulumi.Output<string>>;
+  /** For a project entry: the variables to put on its workspaces (a variable set). */
+  hookVariables: pulumi.Output<Record<string, string>>;
+}
+
+/** The name an entry goes by in outputs and messages. */
+export function entryLabel(entry: OnboardedEntry): string {
+  return entry.kind === "workspace" ? (entry.workspace ?? entry.path) : `project:${entry.project}`;
+}
+
+/** The Pulumi resource name of the pool's allow-list, and the name it had when only the demo used it. */
+export const ALLOW_LIST_NAME = "agents-allowed-workspaces";
+const LEGACY_ALLOW_LIST = {
+  name: "demo-pool-access",
+  parentName: "demo",
+  parentType: "tfc-jit-aws:tfc:DemoWorkspace",
+};
 
 function imageTarget(source: ImageSource): AgentImageTarget {
   switch (source.kind) {
@@ -150,7 +180,17 @@ export function createStack(config: StackConfig, options: StackOptions = {}): St
     ? demoVault.caCertPem.apply((pem) => Buffer.from(pem, "utf8").toString("base64"))
     : ws.vaultEncodedCaCert;
 
-  const engine = new VaultAwsEngine("vault-aws", vaultAwsEngineArgs(vault), vaultOpts);
+  const engine = new VaultAwsEngine("vault-aws", vaultAwsEngineArgs(vault, config.workspaces), vaultOpts);
+
+  // The hook settings every trusted workspace shares (one place, so a variable set can carry them).
+  const sharedWith = (authPath: pulumi.Output<string>): SharedHookSettings => ({
+    audience: vault.trust.audience,
+    vaultAddress: agentVaultAddress,
+    ...(ws.vaultNamespace !== undefined ? { vaultNamespace: ws.vaultNamespace } : {}),
+    ...(encodedCaCert !== undefined ? { vaultEncodedCaCert: encodedCaCert } : {}),
+    authPath,
+    awsMountPath: engine.mountPath,
+  });
 
   const bound: { trust?: TfcJwtTrust } = {};
   const bindHookContract = (workspaceId: pulumi.Output<string>): HookContract => {
@@ -160,13 +200,8 @@ export function createStack(config: StackConfig, options: StackOptions = {}): St
     const planArn = roleArn("plan");
     const applyArn = roleArn("apply");
     return {
-      audience: vault.trust.audience,
-      vaultAddress: agentVaultAddress,
-      ...(ws.vaultNamespace !== undefined ? { vaultNamespace: ws.vaultNamespace } : {}),
-      ...(encodedCaCert !== undefined ? { vaultEncodedCaCert: encodedCaCert } : {}),
-      authPath: trust.authPath,
+      ...sharedWith(trust.authPath),
       jwtRoles: trust.roleNames,
-      awsMountPath: engine.mountPath,
       credentialType: engine.credentialTypes.plan,
       awsRoles: engine.roleNames,
       ...(planArn !== undefined || applyArn !== undefined
@@ -175,11 +210,27 @@ export function createStack(config: StackConfig, options: StackOptions = {}): St
     };
   };
 
+  // The pool's one allow-list: the demo workspace and every onboarded workspace entry.
+  const access: { value?: PoolAccess } = {};
+  const allowOnPool = (demoWorkspaceId: pulumi.Output<string>): PoolAccess => {
+    const entryIds = config.workspaces.flatMap((e) => (e.workspaceId !== undefined ? [e.workspaceId] : []));
+    access.value = poolAllowList(ALLOW_LIST_NAME, pool.poolId, [demoWorkspaceId, ...entryIds], {
+      // It was the demo's child before workspaces could be onboarded: same resource, no replacement.
+      aliases: [
+        {
+          name: LEGACY_ALLOW_LIST.name,
+          parent: pulumi.createUrn(LEGACY_ALLOW_LIST.parentName, LEGACY_ALLOW_LIST.parentType),
+        },
+      ],
+    });
+    return access.value;
+  };
+
   const demo = new DemoWorkspace("demo", {
     organization: vault.tfc.organization,
     name: vault.tfc.workspace,
     ...(ws.projectId !== undefined ? { projectId: ws.projectId } : {}),
-    agentPoolId: pool.poolId,
+    allowOnPool,
     vcsRepo: {
       identifier: ws.vcs.identifier,
       ...ws.vcs.connection,
@@ -194,6 +245,22 @@ export function createStack(config: StackConfig, options: StackOptions = {}): St
   const trust = bound.trust;
   if (trust === undefined)
     throw new Error("DemoWorkspace did not bind the hook contract (no JWT trust was created)");
+
+  const shared = sharedWith(trust.authPath);
+  const onboarded: Record<string, OnboardedOutputs> = {};
+  for (const entry of config.workspaces) {
+    const made = new OnboardedWorkspace(
+      entry.resourceName,
+      onboardedWorkspaceArgs(vault, entry, shared, access.value),
+      vaultOpts,
+    );
+    onboarded[entryLabel(entry)] = {
+      vaultJwtRoles: made.jwtRoles,
+      vaultAwsRoles: made.awsRoles,
+      vaultPolicies: made.policyNames,
+      hookVariables: made.hookVariables,
+    };
+  }
 
   return {
     vaultAwsMountPath: engine.mountPath,
@@ -212,5 +279,6 @@ export function createStack(config: StackConfig, options: StackOptions = {}): St
           demoVaultRecoveryKeys: demoVault.recoveryKeys,
         }
       : {}),
+    onboarded,
   };
 }

@@ -34,3 +34,17 @@ export function boundSubject(names: WorkspaceNames, phase: Phase): string {
   assertLiteral("workspace name", names.workspace);
   return `organization:${names.organization}:project:${names.project}:workspace:${names.workspace}:run_phase:${phase}`;
 }
+
+/**
+ * The `sub` pattern for every workspace of one project's run phase: the workspace segment is the
+ * only glob, and every other segment is literal. Roles using it also bind the project id
+ * (`terraform_project_id`), so the pattern cannot reach another project of the same name.
+ */
+export function boundProjectSubject(
+  names: Pick<WorkspaceNames, "organization" | "project">,
+  phase: Phase,
+): string {
+  assertLiteral("organization name", names.organization);
+  assertLiteral("project name", names.project);
+  return `organization:${names.organization}:project:${names.project}:workspace:*:run_phase:${phase}`;
+}

@@ -30,7 +30,7 @@ export interface EngineIdentityKeys {
 /** Creates the engine's IAM user, its policy and key under `parent`; children are `${name}-*`. */
 export function createEngineIdentity(
   name: string,
-  roles: { plan: EngineIdentityRole; apply: EngineIdentityRole },
+  roles: readonly EngineIdentityRole[],
   parent: pulumi.Resource,
 ): EngineIdentityKeys {
   const user = new aws.iam.User(
@@ -40,7 +40,7 @@ export function createEngineIdentity(
   );
   const partition = aws.getPartitionOutput({}, { parent });
   const caller = aws.getCallerIdentityOutput({}, { parent });
-  const needs = [roles.plan, roles.apply].map((r) =>
+  const needs = roles.map((r) =>
     pulumi
       .all([
         r.credentialType,

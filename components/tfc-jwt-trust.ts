@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
 import { type Phase, PHASES } from "./aws-credential-types";
-import { boundSubject } from "./bound-subject";
+import { boundProjectSubject, boundSubject } from "./bound-subject";
 
 type PerPhase<T> = { plan: T; apply: T };
 
@@ -64,6 +64,103 @@ export function phaseBoundClaims(
   return claims;
 }
 
+/** One run phase's JWT role: who may log in (its bound claims) and what the token gets. */
+export interface JwtRoleArgs {
+  /** The JWT auth mount (TfcJwtTrust.authPath). */
+  readonly authPath: pulumi.Input<string>;
+  readonly roleName: pulumi.Input<string>;
+  /** The token audience (`TFC_WORKLOAD_IDENTITY_AUDIENCE`). */
+  readonly audience: pulumi.Input<string>;
+  /** `bound_claims`, glob-matched: phaseBoundClaims or entryBoundClaims. */
+  readonly boundClaims: pulumi.Input<Record<string, string>>;
+  /** The one Vault policy the token gets. */
+  readonly policyName: pulumi.Input<string>;
+  /** Token TTL in seconds; also its maximum (the hooks never renew). */
+  readonly tokenTtlSeconds: pulumi.Input<number>;
+}
+
+/**
+ * A JWT role as every phase of every trusted workspace gets it: the demo's (TfcJwtTrust) and
+ * each onboarded entry's (OnboardedWorkspace) are built here, so they cannot differ.
+ */
+export function createJwtRole(
+  resourceName: string,
+  args: JwtRoleArgs,
+  opts: pulumi.CustomResourceOptions,
+): vault.jwt.AuthBackendRole {
+  return new vault.jwt.AuthBackendRole(
+    resourceName,
+    {
+      backend: args.authPath,
+      roleName: args.roleName,
+      roleType: "jwt",
+      boundAudiences: [args.audience],
+      boundClaimsType: "glob",
+      boundClaims: args.boundClaims,
+      // Values are single literals; never let Vault split them on commas.
+      disableBoundClaimsParsing: true,
+      userClaim: "terraform_full_workspace",
+      claimMappings: { ...CLAIM_MAPPINGS },
+      // Said, not defaulted: with it on, Vault's debug log holds received tokens and claims.
+      verboseOidcLogging: false,
+      tokenPolicies: [args.policyName],
+      // Service tokens can be revoked (with their leases); batch tokens cannot.
+      tokenType: "service",
+      // Without Vault's `default` policy the token holds only the phase policy, which grants
+      // exactly the hooks' calls (vault-policy.ts); `default` would add an unscoped
+      // `sys/leases/lookup`, `renew-self`, `sys/leases/renew` and more.
+      tokenNoDefaultPolicy: true,
+      tokenTtl: args.tokenTtlSeconds,
+      tokenMaxTtl: args.tokenTtlSeconds,
+    },
+    opts,
+  );
+}
+
+/** Who an onboarded entry trusts: one workspace (by names and id), or every workspace of a project. */
+export type EntryBinding =
+  | {
+      readonly kind: "workspace";
+      readonly organization: string;
+      readonly project: string;
+      readonly workspace: string;
+      readonly workspaceId: string;
+      /** Also bound when known. */
+      readonly projectId?: string;
+    }
+  | {
+      readonly kind: "project";
+      readonly organization: string;
+      readonly project: string;
+      readonly projectId: string;
+    };
+
+/**
+ * The `bound_claims` of an onboarded entry's phase role. A workspace entry binds its literal
+ * `sub` and its id; a project entry binds a `sub` whose only glob is the workspace segment and
+ * the project id, so a token from another project (or a re-created project of the same name)
+ * is refused.
+ */
+export function entryBoundClaims(binding: EntryBinding, phase: Phase): Record<string, string> {
+  if (binding.kind === "workspace") {
+    const claims = phaseBoundClaims(binding, phase, binding.workspaceId);
+    if (binding.projectId !== undefined) claims.terraform_project_id = projectIdOrThrow(binding.projectId);
+    return claims;
+  }
+  return {
+    sub: boundProjectSubject(binding, phase),
+    terraform_project_id: projectIdOrThrow(binding.projectId),
+  };
+}
+
+function projectIdOrThrow(projectId: string): string {
+  // Fail closed: an id that resolved empty must not silently drop the binding.
+  if (!/^prj-[A-Za-z0-9]+$/.test(projectId)) {
+    throw new Error(`TfcJwtTrust: projectId "${projectId}" is not a project id (prj-...)`);
+  }
+  return projectId;
+}
+
 export class TfcJwtTrust extends pulumi.ComponentResource {
   /** Where the JWT auth method is mounted (the hooks' `TFC_VAULT_AUTH_PATH`). */
   public readonly authPath: pulumi.Output<string>;
@@ -102,30 +199,15 @@ export class TfcJwtTrust extends pulumi.ComponentResource {
         .apply(([[organization, project, workspace], id]) =>
           phaseBoundClaims({ organization, project, workspace }, phase, id),
         );
-      const role = new vault.jwt.AuthBackendRole(
+      const role = createJwtRole(
         `${name}-${phase}-role`,
         {
-          backend: this.authPath,
+          authPath: this.authPath,
           roleName: pulumi.interpolate`${prefix}-${phase}`,
-          roleType: "jwt",
-          boundAudiences: [args.audience],
-          boundClaimsType: "glob",
+          audience: args.audience,
           boundClaims,
-          // Values are single literals; never let Vault split them on commas.
-          disableBoundClaimsParsing: true,
-          userClaim: "terraform_full_workspace",
-          claimMappings: { ...CLAIM_MAPPINGS },
-          // Said, not defaulted: with it on, Vault's debug log holds received tokens and claims.
-          verboseOidcLogging: false,
-          tokenPolicies: [args.policyNames[phase]],
-          // Service tokens can be revoked (with their leases); batch tokens cannot.
-          tokenType: "service",
-          // Without Vault's `default` policy the token holds only the phase policy, which grants
-          // exactly the hooks' calls (vault-policy.ts); `default` would add an unscoped
-          // `sys/leases/lookup`, `renew-self`, `sys/leases/renew` and more.
-          tokenNoDefaultPolicy: true,
-          tokenTtl: args.tokenTtlSeconds[phase],
-          tokenMaxTtl: args.tokenTtlSeconds[phase],
+          policyName: args.policyNames[phase],
+          tokenTtlSeconds: args.tokenTtlSeconds[phase],
         },
         { parent: this },
       );

@@ -68,6 +68,11 @@ export interface VaultAwsEngineArgs {
    * A plain boolean: it decides whether resources exist. Supports `iam_user` and `assumed_role`.
    */
   readonly manageEngineIdentity?: boolean;
+  /**
+   * The roles other components create on this mount (onboarded workspaces, createEngineRole):
+   * a managed identity must be allowed what they need too.
+   */
+  readonly otherRoles?: readonly VaultAwsEngineRoleArgs[];
 }
 
 /**
@@ -114,7 +119,7 @@ export class VaultAwsEngine extends pulumi.ComponentResource {
     checkEngineArgs(args);
 
     const identity = args.manageEngineIdentity
-      ? createEngineIdentity(`${name}-identity`, { plan: args.plan, apply: args.apply }, this)
+      ? createEngineIdentity(`${name}-identity`, [args.plan, args.apply, ...(args.otherRoles ?? [])], this)
       : undefined;
     const accessKey = identity?.accessKeyId ?? args.accessKey;
     const secretKey = identity?.secretAccessKey ?? args.secretKey;
@@ -175,7 +180,16 @@ export class VaultAwsEngine extends pulumi.ComponentResource {
     const policies = {} as PerPhase<pulumi.Output<string>>;
     const types = {} as PerPhase<pulumi.Output<CredentialType>>;
     for (const phase of PHASES) {
-      const made = this.phase(name, phase, prefix, this.mountPath, args[phase]);
+      const made = createEngineRole(
+        name,
+        phase,
+        pulumi.interpolate`${prefix}-${phase}`,
+        this.mountPath,
+        args[phase],
+        {
+          parent: this,
+        },
+      );
       roles[phase] = made.roleName;
       policies[phase] = made.policyName;
       types[phase] = made.credentialType;
@@ -191,45 +205,57 @@ export class VaultAwsEngine extends pulumi.ComponentResource {
       credentialTypes: this.credentialTypes,
     });
   }
+}
 
-  private phase(
-    name: string,
-    phase: Phase,
-    prefix: pulumi.Input<string>,
-    mountPath: pulumi.Output<string>,
-    role: VaultAwsEngineRoleArgs,
-  ) {
-    const awsRole = new vault.aws.SecretBackendRole(
-      `${name}-${phase}-role`,
-      {
-        backend: mountPath,
-        name: pulumi.interpolate`${prefix}-${phase}`,
-        credentialType: role.credentialType,
-        policyDocument: role.policyDocument,
-        policyArns: role.policyArns,
-        roleArns: role.roleArns,
-        iamGroups: role.iamGroups,
-        userPath: role.userPath,
-        permissionsBoundaryArn: role.permissionsBoundaryArn,
-        iamTags: role.iamTags,
-        defaultStsTtl: role.defaultStsTtlSeconds,
-        maxStsTtl: role.maxStsTtlSeconds,
-      },
-      { parent: this },
-    );
-    const credentialType = pulumi.output(role.credentialType);
-    const policy = new vault.Policy(
-      `${name}-${phase}-policy`,
-      {
-        name: pulumi
-          .all([mountPath, awsRole.name])
-          .apply(([mount, roleName]) => phasePolicyName(mount, roleName)),
-        policy: pulumi
-          .all([mountPath, awsRole.name, credentialType])
-          .apply(([mount, roleName, type]) => renderPhasePolicy(mount, roleName, type, phase)),
-      },
-      { parent: this },
-    );
-    return { roleName: awsRole.name, policyName: policy.name, credentialType };
-  }
+/** What createEngineRole made: the role's and policy's names as Vault has them. */
+export interface EngineRole {
+  readonly roleName: pulumi.Output<string>;
+  readonly policyName: pulumi.Output<string>;
+  readonly credentialType: pulumi.Output<CredentialType>;
+}
+
+/**
+ * One phase's AWS secrets engine role and the Vault policy its token gets (read that role's
+ * credentials, revoke and look up its leases, nothing else). The demo's roles (VaultAwsEngine)
+ * and every onboarded entry's (OnboardedWorkspace) are built here. Children are
+ * `${stem}-${phase}-role` and `${stem}-${phase}-policy`.
+ */
+export function createEngineRole(
+  stem: string,
+  phase: Phase,
+  roleName: pulumi.Input<string>,
+  mountPath: pulumi.Output<string>,
+  role: VaultAwsEngineRoleArgs,
+  opts: pulumi.CustomResourceOptions,
+): EngineRole {
+  const awsRole = new vault.aws.SecretBackendRole(
+    `${stem}-${phase}-role`,
+    {
+      backend: mountPath,
+      name: roleName,
+      credentialType: role.credentialType,
+      policyDocument: role.policyDocument,
+      policyArns: role.policyArns,
+      roleArns: role.roleArns,
+      iamGroups: role.iamGroups,
+      userPath: role.userPath,
+      permissionsBoundaryArn: role.permissionsBoundaryArn,
+      iamTags: role.iamTags,
+      defaultStsTtl: role.defaultStsTtlSeconds,
+      maxStsTtl: role.maxStsTtlSeconds,
+    },
+    opts,
+  );
+  const credentialType = pulumi.output(role.credentialType);
+  const policy = new vault.Policy(
+    `${stem}-${phase}-policy`,
+    {
+      name: pulumi.all([mountPath, awsRole.name]).apply(([mount, name]) => phasePolicyName(mount, name)),
+      policy: pulumi
+        .all([mountPath, awsRole.name, credentialType])
+        .apply(([mount, name, type]) => renderPhasePolicy(mount, name, type, phase)),
+    },
+    opts,
+  );
+  return { roleName: awsRole.name, policyName: policy.name, credentialType };
 }

@@ -9,9 +9,13 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { PhaseSettings, VaultSide } from "../config/vault";
 import type { VaultAwsEngineArgs, VaultAwsEngineRoleArgs } from "./vault-aws-engine";
-import type { TfcJwtTrustArgs } from "./tfc-jwt-trust";
+import type { EntryBinding, TfcJwtTrustArgs } from "./tfc-jwt-trust";
+import type { OnboardedEntry } from "../config/workspaces";
+import type { OnboardedWorkspaceArgs } from "./onboarded-workspace";
+import type { SharedHookSettings } from "./onboarded-workspace-variables";
+import type { PoolAccess } from "./onboarded-workspace-tfc";
 
-function roleArgs(p: PhaseSettings): VaultAwsEngineRoleArgs {
+export function roleArgs(p: PhaseSettings): VaultAwsEngineRoleArgs {
   // The Terraform Vault provider behind @pulumi/vault refuses default_sts_ttl/max_sts_ttl unless
   // the type is assumed_role or federation_token (vault/resource_aws_secret_backend_role.go), so
   // a session_token role never gets them: its credentials then live as long as the request's
@@ -32,7 +36,10 @@ function roleArgs(p: PhaseSettings): VaultAwsEngineRoleArgs {
   };
 }
 
-export function vaultAwsEngineArgs(side: VaultSide): VaultAwsEngineArgs {
+export function vaultAwsEngineArgs(
+  side: VaultSide,
+  entries: readonly OnboardedEntry[] = [],
+): VaultAwsEngineArgs {
   const e = side.engine;
   return {
     mountPath: e.mountPath,
@@ -47,6 +54,9 @@ export function vaultAwsEngineArgs(side: VaultSide): VaultAwsEngineArgs {
     manageEngineIdentity: e.manageEngineIdentity,
     plan: roleArgs(side.phases.plan),
     apply: roleArgs(side.phases.apply),
+    ...(entries.length > 0
+      ? { otherRoles: entries.flatMap((e) => [roleArgs(e.phases.plan), roleArgs(e.phases.apply)]) }
+      : {}),
   };
 }
 
@@ -67,5 +77,50 @@ export function tfcJwtTrustArgs(
     roleNamePrefix: side.engine.roleNamePrefix,
     policyNames: engine.policyNames,
     tokenTtlSeconds: { plan: side.phases.plan.tokenTtlSeconds, apply: side.phases.apply.tokenTtlSeconds },
+  };
+}
+
+/** Who an entry trusts, for its JWT roles' bound claims. */
+export function entryBinding(side: VaultSide, entry: OnboardedEntry): EntryBinding {
+  const organization = side.tfc.organization;
+  if (entry.kind === "project") {
+    // config/workspaces.ts requires projectId for a project entry.
+    return { kind: "project", organization, project: entry.project, projectId: entry.projectId ?? "" };
+  }
+  return {
+    kind: "workspace",
+    organization,
+    project: entry.project,
+    workspace: entry.workspace ?? "",
+    workspaceId: entry.workspaceId ?? "",
+    ...(entry.projectId !== undefined ? { projectId: entry.projectId } : {}),
+  };
+}
+
+export function onboardedWorkspaceArgs(
+  side: VaultSide,
+  entry: OnboardedEntry,
+  shared: SharedHookSettings,
+  poolAccess: PoolAccess | undefined,
+): OnboardedWorkspaceArgs {
+  const planArn = entry.phases.plan.roleArns[0];
+  const applyArn = entry.phases.apply.roleArns[0];
+  return {
+    binding: entryBinding(side, entry),
+    roleNames: entry.roleNames,
+    roles: { plan: roleArgs(entry.phases.plan), apply: roleArgs(entry.phases.apply) },
+    credentialType: entry.credentialType,
+    ...(planArn !== undefined || applyArn !== undefined
+      ? {
+          roleArns: {
+            ...(planArn !== undefined ? { plan: planArn } : {}),
+            ...(applyArn !== undefined ? { apply: applyArn } : {}),
+          },
+        }
+      : {}),
+    tokenTtlSeconds: { plan: entry.phases.plan.tokenTtlSeconds, apply: entry.phases.apply.tokenTtlSeconds },
+    audience: side.trust.audience,
+    shared,
+    ...(entry.kind === "workspace" && poolAccess !== undefined ? { poolAccess } : {}),
   };
 }

@@ -166,14 +166,41 @@ function arnList(r: ConfigReader, key: string, pattern: RegExp, example: string)
   return list;
 }
 
-function readPhase(
+/** The fields of one phase's settings, as suffixes of the stack keys (`plan` + `PolicyArns`). */
+export type PhaseField =
+  | "CredentialType"
+  | "PolicyDocument"
+  | "PolicyArns"
+  | "RoleArns"
+  | "IamGroups"
+  | "UserPath"
+  | "PermissionsBoundaryArn"
+  | "TokenTtlSeconds"
+  | "StsTtlSeconds";
+
+/** How readPhase names and defaults a phase's keys; the stack's own keys by default. */
+export interface PhaseReadOptions {
+  /** The key a field is read from and reported under (default `<phase><Field>`). */
+  readonly key?: (field: PhaseField) => string;
+  /** The policy document used when none is set; undefined = none (default: the built-in one). */
+  readonly defaultDocument?: object | undefined;
+}
+
+/**
+ * Reads and validates one phase's settings. The stack's `plan*`/`apply*` keys use it, and so
+ * does every onboarded workspace's `plan`/`apply` block (config/workspaces.ts), through a
+ * reader whose keys are paths like `workspaces[2].plan.policyArns`.
+ */
+export function readPhase(
   r: ConfigReader,
   phase: Phase,
   leaseTtl: number,
   maxLeaseTtl: number,
   allowPlanWrites: boolean,
+  options: PhaseReadOptions = {},
 ): PhaseSettings {
-  const k = (suffix: string) => `${phase}${suffix}`;
+  const k = options.key ?? ((suffix: PhaseField) => `${phase}${suffix}`);
+  const defaultDocument = "defaultDocument" in options ? options.defaultDocument : DEFAULT_POLICY[phase];
   const type = r.oneOf(k("CredentialType"), CREDENTIAL_TYPES, "iam_user");
   const policyArns = arnList(r, k("PolicyArns"), POLICY_ARN, "arn:aws:iam::aws:policy/ReadOnlyAccess");
   const roleArns = arnList(r, k("RoleArns"), ROLE_ARN, "arn:aws:iam::123456789012:role/tfc-plan");
@@ -204,8 +231,11 @@ function readPhase(
       );
     }
   } else {
-    const parsed = parseIamPolicy(rawDoc ?? JSON.stringify(DEFAULT_POLICY[phase]));
-    if ("problem" in parsed) {
+    const docText = rawDoc ?? (defaultDocument === undefined ? undefined : JSON.stringify(defaultDocument));
+    const parsed = docText === undefined ? undefined : parseIamPolicy(docText);
+    if (parsed === undefined) {
+      // No document: the role's permissions come from its policy ARNs, groups or roles alone.
+    } else if ("problem" in parsed) {
       r.fail(
         k("PolicyDocument"),
         `${parsed.problem}`,
@@ -294,6 +324,46 @@ function readPhase(
     tokenTtlSeconds: tokenTtl,
     ...(isStsType(type) ? { stsTtlSeconds: stsTtl } : {}),
   };
+}
+
+/**
+ * With manageEngineIdentity, the engine's own IAM user makes the run credentials: what each
+ * phase may be given is narrower (a user path of its own, a permissions boundary, no
+ * identity-inheriting types). `key` names a phase field as the caller reads it.
+ */
+export function checkManagedIdentityPhases(
+  r: ConfigReader,
+  phases: Readonly<Record<Phase, PhaseSettings>>,
+  key: (phase: Phase, field: PhaseField) => string = (phase, field) => `${phase}${field}`,
+): void {
+  for (const p of PHASES) {
+    const type = phases[p].credentialType;
+    if (type === "iam_user" && phases[p].userPath === "/") {
+      // The managed identity may change every user named vault-* under this path: at / that
+      // includes users nobody created for runs (a Vault server's own `vault-...` user, say).
+      r.fail(
+        key(p, "UserPath"),
+        `is /, but with manageEngineIdentity the engine may change (and make keys for) every IAM user named vault-* under it, including users that are not run credentials`,
+        `pulumi config set ${r.fullKey(key(p, "UserPath"))} /tfc-jit-aws-runs/ (a path only Vault's generated users use)`,
+      );
+    }
+    if (type === "iam_user" && phases[p].permissionsBoundaryArn === undefined) {
+      // The engine identity may create users and put policies on them; only a boundary it
+      // cannot change caps what those users (or a compromised Vault) can do.
+      r.fail(
+        key(p, "PermissionsBoundaryArn"),
+        "is not set, but with manageEngineIdentity the engine's own IAM user creates the iam_user credentials, and without a permissions boundary nothing caps what it can give them",
+        `pulumi config set ${r.fullKey(key(p, "PermissionsBoundaryArn"))} arn:aws:iam::<account>:policy/<boundary> (a managed policy that caps run credentials), or pulumi config set ${r.fullKey("manageEngineIdentity")} false`,
+      );
+    }
+    if (type === "federation_token" || type === "session_token") {
+      r.fail(
+        key(p, "CredentialType"),
+        `is ${type}, whose credentials inherit the engine identity's own permissions, which a Pulumi-managed least-privilege identity does not have`,
+        `pulumi config set ${r.fullKey(key(p, "CredentialType"))} iam_user (or assumed_role), or pulumi config set ${r.fullKey("manageEngineIdentity")} false`,
+      );
+    }
+  }
 }
 
 /**
@@ -445,36 +515,7 @@ export function readVaultSide(r: ConfigReader, mode: VaultMode = "external"): Va
     PHASES.map((p) => [p, readPhase(r, p, leaseTtl, maxLeaseTtl, allowPlanWrites)]),
   ) as Record<Phase, PhaseSettings>;
 
-  if (manageEngineIdentity) {
-    for (const p of PHASES) {
-      const type = phases[p].credentialType;
-      if (type === "iam_user" && phases[p].userPath === "/") {
-        // The managed identity may change every user named vault-* under this path: at / that
-        // includes users nobody created for runs (a Vault server's own `vault-...` user, say).
-        r.fail(
-          `${p}UserPath`,
-          `is /, but with manageEngineIdentity the engine may change (and make keys for) every IAM user named vault-* under it, including users that are not run credentials`,
-          `pulumi config set ${r.fullKey(`${p}UserPath`)} /tfc-jit-aws-runs/ (a path only Vault's generated users use)`,
-        );
-      }
-      if (type === "iam_user" && phases[p].permissionsBoundaryArn === undefined) {
-        // The engine identity may create users and put policies on them; only a boundary it
-        // cannot change caps what those users (or a compromised Vault) can do.
-        r.fail(
-          `${p}PermissionsBoundaryArn`,
-          "is not set, but with manageEngineIdentity the engine's own IAM user creates the iam_user credentials, and without a permissions boundary nothing caps what it can give them",
-          `pulumi config set ${r.fullKey(`${p}PermissionsBoundaryArn`)} arn:aws:iam::<account>:policy/<boundary> (a managed policy that caps run credentials), or pulumi config set ${r.fullKey("manageEngineIdentity")} false`,
-        );
-      }
-      if (type === "federation_token" || type === "session_token") {
-        r.fail(
-          `${p}CredentialType`,
-          `is ${type}, whose credentials inherit the engine identity's own permissions, which a Pulumi-managed least-privilege identity does not have`,
-          `pulumi config set ${r.fullKey(`${p}CredentialType`)} iam_user (or assumed_role), or pulumi config set ${r.fullKey("manageEngineIdentity")} false`,
-        );
-      }
-    }
-  }
+  if (manageEngineIdentity) checkManagedIdentityPhases(r, phases);
 
   return {
     vaultAddress,

@@ -4,12 +4,18 @@
  * `bound_claims_type=glob` a `*` matches across `:`, so a `*` in the organization or the phase
  * lets other organizations' runs, or the other phase, log in. The `project:` segment is checked
  * because the pre-2023 format without it no longer matches any token (the role would be dead).
+ *
+ * A `*` in the workspace segment (one role for every workspace of a project, as the program's
+ * project entries make) is accepted when the project segment is literal and the role also binds
+ * `terraform_project_id` to one project id: the glob then cannot reach another project, not even
+ * a re-created one of the same name. Any other workspace glob needs allowWorkspaceGlob.
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { TYPES } from "../lib/resource-types";
 import { settingsOf } from "../lib/settings";
 import { text } from "../lib/values";
 
+const PROJECT_ID = /^prj-[A-Za-z0-9]+$/;
 const SUB = /^organization:([^:]*):project:([^:]*):workspace:([^:]*):run_phase:([^:]*)$/;
 const PHASES = ["plan", "apply"];
 
@@ -55,7 +61,7 @@ export const jwtRoleSubjectBound: ResourceValidationPolicy = {
       reportViolation(`${role} binds sub "${sub}", which does not have the token's form: it needs ${hint}`);
       return;
     }
-    const [, organization = "", , workspace = "", phase = ""] = parts;
+    const [, organization = "", project = "", workspace = "", phase = ""] = parts;
     if (organization === "" || organization.includes("*")) {
       reportViolation(
         `${role} binds sub with organization "${organization}": name one organization literally (a * admits other organizations' runs)`,
@@ -66,9 +72,12 @@ export const jwtRoleSubjectBound: ResourceValidationPolicy = {
         `${role} binds sub with run_phase "${phase}": bind exactly plan or apply, one role per phase`,
       );
     }
-    if (!settings.allowWorkspaceGlob && (workspace === "" || workspace.includes("*"))) {
+    const projectId = text(claims?.terraform_project_id);
+    const projectScoped =
+      workspace === "*" && project !== "" && !project.includes("*") && PROJECT_ID.test(projectId ?? "");
+    if (!settings.allowWorkspaceGlob && !projectScoped && (workspace === "" || workspace.includes("*"))) {
       reportViolation(
-        `${role} binds sub with workspace "${workspace}": name the workspace literally, or set allowWorkspaceGlob in the policy config`,
+        `${role} binds sub with workspace "${workspace}": name the workspace literally, or (for a whole project) bind workspace "*" with a literal project and terraform_project_id, or set allowWorkspaceGlob in the policy config`,
       );
     }
   },

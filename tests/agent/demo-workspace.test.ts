@@ -2,6 +2,7 @@ import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
 import { plain, recorder, settled, valueOf } from "../support/pulumi-mocks";
 import { DemoWorkspace, type DemoWorkspaceArgs, type HookContract } from "../../components/demo-workspace";
+import { poolAllowList } from "../../components/onboarded-workspace-tfc";
 import { T, WORKSPACE_ID, useAgentMocks } from "./fixtures";
 
 const CONTRACT: HookContract = {
@@ -18,7 +19,8 @@ function args(overrides: Partial<DemoWorkspaceArgs> = {}): DemoWorkspaceArgs {
   return {
     organization: "acme",
     name: "network-prod",
-    agentPoolId: "apool-Abc123",
+    // As the stack does: the pool's one allow-list, naming the new workspace.
+    allowOnPool: (id: pulumi.Output<string>) => poolAllowList("demo-pool-access", "apool-Abc123", [id]),
     vcsRepo: { identifier: "acme/hashicat-aws", oauthTokenId: "ot-Abc123" },
     demo: { prefix: "acme-demo", region: "eu-west-1" },
     bindHookContract: () => CONTRACT,

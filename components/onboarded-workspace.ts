@@ -1,0 +1,141 @@
+/**
+ * OnboardedWorkspace: everything one onboarded entry (a workspace, or every workspace of one
+ * project) gets from the stack, on the shared AWS engine and JWT auth mounts:
+ *
+ *   its own plan/apply AWS engine roles and Vault policies (each policy reads only that entry's
+ *   roles' credentials; createEngineRole) -> [workspace entries: agent mode on the pool, after the
+ *   pool's one allow-list] -> its own plan/apply JWT roles bound to its names in `sub`, its id,
+ *   the literal phase and the audience (createJwtRole) -> [workspace entries: the hook variables].
+ *
+ * A project entry gets the Vault side only: HCP Terraform has no per-project variables or
+ * agent-mode setting in the resource kinds this program has, so its workspaces take the hook
+ * variables (the `hookVariables` output) from a variable set and the pool from its settings.
+ *
+ * Removing the entry from the stack configuration removes exactly these resources; the pool's
+ * allow-list (built by the stack) drops its id in place.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { type CredentialType, type Phase, PHASES } from "./aws-credential-types";
+import { createEngineRole, type VaultAwsEngineRoleArgs } from "./vault-aws-engine";
+import { createJwtRole, entryBoundClaims, type EntryBinding } from "./tfc-jwt-trust";
+import {
+  hookVariables,
+  type SharedHookSettings,
+  type WorkspaceVariable,
+} from "./onboarded-workspace-variables";
+import { runOnPool, writeVariables, type PoolAccess } from "./onboarded-workspace-tfc";
+
+type PerPhase<T> = { readonly plan: T; readonly apply: T };
+
+export interface OnboardedWorkspaceArgs {
+  /** Who is trusted: one workspace (names + id) or one project (names + project id). */
+  readonly binding: EntryBinding;
+  /** Vault role names per phase (the AWS engine role and the JWT role share the name). */
+  readonly roleNames: PerPhase<string>;
+  /** The AWS engine role per phase: the entry's own permissions. */
+  readonly roles: PerPhase<VaultAwsEngineRoleArgs>;
+  /** One credential type for both phases (the hooks read one TFC_VAULT_BACKED_AWS_AUTH_TYPE). */
+  readonly credentialType: CredentialType;
+  /** The role each phase assumes (assumed_role only). */
+  readonly roleArns?: { readonly plan?: string; readonly apply?: string };
+  /** Vault token TTL (and max) per phase. */
+  readonly tokenTtlSeconds: PerPhase<number>;
+  /** The token audience the JWT roles bind. */
+  readonly audience: pulumi.Input<string>;
+  /** Settings every onboarded workspace shares: mounts, Vault address, namespace, CA. */
+  readonly shared: SharedHookSettings;
+  /** The pool's allow-list (workspace entries): agent mode waits for it. */
+  readonly poolAccess?: PoolAccess;
+}
+
+/** Fails before any resource registers on an entry that cannot be wired. */
+export function checkOnboardedWorkspaceArgs(args: OnboardedWorkspaceArgs): void {
+  if (args.binding.kind === "workspace" && args.poolAccess === undefined) {
+    throw new Error(
+      "OnboardedWorkspace: a workspace entry needs poolAccess (the pool's allow-list naming it)",
+    );
+  }
+}
+
+export class OnboardedWorkspace extends pulumi.ComponentResource {
+  /** JWT role per phase (the hooks' `TFC_VAULT_PLAN_ROLE` / `TFC_VAULT_APPLY_ROLE`). */
+  public readonly jwtRoles: PerPhase<pulumi.Output<string>>;
+  /** AWS engine role per phase. */
+  public readonly awsRoles: PerPhase<pulumi.Output<string>>;
+  /** Vault policy per phase. */
+  public readonly policyNames: PerPhase<pulumi.Output<string>>;
+  /** The workspace id once it runs on the pool (workspace entries only). */
+  public readonly workspaceId?: pulumi.Output<string>;
+  /** The hook variables as key -> value: written to a workspace entry, to be set by hand for a project. */
+  public readonly hookVariables: pulumi.Output<Record<string, string>>;
+
+  constructor(name: string, args: OnboardedWorkspaceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("tfc-jit-aws:onboarding:OnboardedWorkspace", name, {}, opts);
+    checkOnboardedWorkspaceArgs(args);
+    const mountPath = pulumi.output(args.shared.awsMountPath);
+
+    const awsRoles = {} as Record<Phase, pulumi.Output<string>>;
+    const policyNames = {} as Record<Phase, pulumi.Output<string>>;
+    for (const phase of PHASES) {
+      const made = createEngineRole(name, phase, args.roleNames[phase], mountPath, args.roles[phase], {
+        parent: this,
+      });
+      awsRoles[phase] = made.roleName;
+      policyNames[phase] = made.policyName;
+    }
+
+    const binding = args.binding;
+    // A workspace's roles bind the id as agent mode returns it, so they follow agent mode.
+    const workspaceId =
+      binding.kind === "workspace" && args.poolAccess !== undefined
+        ? runOnPool(name, binding.workspaceId, args.poolAccess, this)
+        : undefined;
+    const boundClaims = (phase: Phase): pulumi.Output<Record<string, string>> =>
+      workspaceId !== undefined && binding.kind === "workspace"
+        ? workspaceId.apply((id) => entryBoundClaims({ ...binding, workspaceId: id }, phase))
+        : pulumi.output(entryBoundClaims(binding, phase));
+
+    const jwtRoles = {} as Record<Phase, pulumi.Output<string>>;
+    for (const phase of PHASES) {
+      const role = createJwtRole(
+        `${name}-${phase}-jwt-role`,
+        {
+          authPath: args.shared.authPath,
+          roleName: args.roleNames[phase],
+          audience: args.audience,
+          boundClaims: boundClaims(phase),
+          policyName: policyNames[phase],
+          tokenTtlSeconds: args.tokenTtlSeconds[phase],
+        },
+        { parent: this },
+      );
+      jwtRoles[phase] = role.roleName;
+    }
+    this.jwtRoles = jwtRoles;
+    this.awsRoles = awsRoles;
+    this.policyNames = policyNames;
+
+    const vars: WorkspaceVariable[] = hookVariables({
+      ...args.shared,
+      jwtRoles,
+      awsRoles,
+      credentialType: args.credentialType,
+      ...(args.roleArns !== undefined ? { roleArns: args.roleArns } : {}),
+    });
+    if (workspaceId !== undefined) {
+      this.workspaceId = workspaceId;
+      writeVariables(name, workspaceId, vars, this);
+    }
+    this.hookVariables = pulumi
+      .all(vars.map((v) => pulumi.output(v.value).apply((value) => [v.key, value] as const)))
+      .apply((pairs) => Object.fromEntries(pairs));
+
+    this.registerOutputs({
+      jwtRoles: this.jwtRoles,
+      awsRoles: this.awsRoles,
+      policyNames: this.policyNames,
+      workspaceId: this.workspaceId,
+      hookVariables: this.hookVariables,
+    });
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * The dev stack with three onboarded workspaces and one project, as a platform team would set
+ * `tfc-jit-aws:workspaces`, and helpers to build it under the shared mocks.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { recorder, plain } from "../support/pulumi-mocks";
+import { readStackConfig } from "../../config";
+import { createStack, type StackOutputs } from "../../stack";
+import { ROOT, devSource } from "./dev-stack";
+
+export const ACCOUNT = "123456789012";
+
+export const NETWORK = {
+  name: "network-prod",
+  id: "ws-NetProd1",
+  project: "Platform Team",
+  projectId: "prj-Platform1",
+  apply: { policyArns: [`arn:aws:iam::${ACCOUNT}:policy/network-admin`] },
+};
+export const DATA = {
+  name: "data-etl",
+  id: "ws-DataEtl2",
+  project: "Data Team",
+  plan: {
+    policyDocument: {
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: "*" }],
+    },
+  },
+  apply: {
+    policyDocument: {
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: ["s3:*"], Resource: "arn:aws:s3:::data-*" }],
+    },
+  },
+};
+export const BILLING = {
+  name: "billing",
+  id: "ws-Billing3",
+  credentialType: "assumed_role",
+  plan: { roleArns: [`arn:aws:iam::${ACCOUNT}:role/billing-read`] },
+  apply: { roleArns: [`arn:aws:iam::${ACCOUNT}:role/billing-write`] },
+};
+export const ANALYTICS = {
+  project: "Analytics",
+  projectId: "prj-Analytics4",
+  apply: { policyArns: [`arn:aws:iam::${ACCOUNT}:policy/analytics-write`] },
+};
+
+export const ENTRIES = [NETWORK, DATA, BILLING, ANALYTICS];
+
+export const T = {
+  awsRole: "vault:aws/secretBackendRole:SecretBackendRole",
+  policy: "vault:index/policy:Policy",
+  jwtRole: "vault:jwt/authBackendRole:AuthBackendRole",
+  onboarded: "tfc-jit-aws:onboarding:OnboardedWorkspace",
+} as const;
+
+export function buildWith(entries: readonly object[]): StackOutputs {
+  return createStack(readStackConfig(devSource({ workspaces: [...entries] })), { contextDir: ROOT });
+}
+
+/** The mock monitor's registrations by URN (Pulumi's mocks keep them; the recorder keeps no parent). */
+interface MockMonitor {
+  readonly resources: Map<string, { urn: string; state: unknown }>;
+}
+
+function monitor(): MockMonitor {
+  const m = pulumi.runtime.getMonitor() as unknown as Partial<MockMonitor> | undefined;
+  if (!m?.resources) throw new Error("expected Pulumi's mock monitor");
+  return m as MockMonitor;
+}
+
+/** Forgets earlier registrations, so the next program's URNs are the only ones. */
+export function forgetRegistrations(): void {
+  monitor().resources.clear();
+  recorder.reset();
+}
+
+export function registeredUrns(): string[] {
+  return [...monitor().resources.keys()].sort();
+}
+
+/** Each recorded custom resource's inputs without the serialized provider code, by `type::name`. */
+export function inputsByName(): Map<string, string> {
+  return new Map(
+    recorder.resources
+      .filter((r) => r.custom)
+      .map((r) => {
+        const inputs = { ...(plain(r.inputs) as Record<string, unknown>) };
+        delete inputs.__provider;
+        return [`${r.type}::${r.name}`, JSON.stringify(inputs)];
+      }),
+  );
+}
