@@ -24,6 +24,7 @@ import { useAgentMocks } from "../agent/fixtures";
 import { ROOT, SECRETS, devSource } from "../program/dev-stack";
 import { DEMO_OVERRIDES, useDemoVaultMocks } from "../vault/demo-vault-fixtures";
 import { AWS_ACTIONS_BY_INVOKE, AWS_ACTIONS_BY_TYPE, NOT_AWS } from "./aws-actions";
+import { ENTRIES } from "../program/onboarding-fixtures";
 
 const PERMISSIONS = path.join(ROOT, "permissions");
 const read = (file: string) => readFileSync(path.join(PERMISSIONS, file), "utf8");
@@ -111,6 +112,12 @@ const VARIANTS: { name: string; overrides: Record<string, unknown>; secrets?: Re
   { name: "autoscaling", overrides: { agentMaxCount: 6 } },
   { name: "docker agents", overrides: { agentRuntime: "docker" } },
   { name: "demo Vault", overrides: DEMO_OVERRIDES },
+  // Every onboarded entry's roles, policies and JWT roles are written with the same token.
+  { name: "onboarded workspaces and a project", overrides: { workspaces: [...ENTRIES] } },
+  {
+    name: "demo Vault with onboarded workspaces",
+    overrides: { ...DEMO_OVERRIDES, workspaces: [...ENTRIES] },
+  },
   {
     name: "other names",
     overrides: { awsMountPath: "team/aws", jwtAuthPath: "hcp-jwt", vaultRoleNamePrefix: "ci" },
