@@ -1,6 +1,6 @@
 /**
  * The Vault and AWS doubles behave like the documented APIs the hooks and the Vault-side
- * provider rely on (FACTS.md). Other suites trust these doubles, so their rules are tested here.
+ * provider rely on (docs/upstream-behaviour.md). Other suites trust these doubles, so their rules are tested here.
  */
 import { strict as assert } from "node:assert";
 import * as https from "node:https";

@@ -4,7 +4,7 @@
  * `GetCallerIdentity` only for a correctly SigV4-signed request with a live key.
  *
  * New iam_user keys are rejected for `propagationDelayMs` after creation, like IAM's eventual
- * consistency (FACTS.md: "New iam_user keys are eventually consistent"); STS-type credentials
+ * consistency (docs/upstream-behaviour.md, "AWS"); STS-type credentials
  * work at once and stop at their expiry. Listens on 127.0.0.1 only.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";

@@ -1,6 +1,6 @@
 /**
  * A stand-in for HCP Terraform's workload identity token issuer: RS256-signed JWTs with the
- * real claim set (FACTS.md "Workload identity tokens"), and the discovery document and JWKS at
+ * real claim set (docs/upstream-behaviour.md, "Workload identity tokens"), and the discovery document and JWKS at
  * `<issuer>/.well-known/openid-configuration` and `<issuer>/.well-known/jwks`. Listens on 127.0.0.1.
  */
 import { createSign, generateKeyPairSync, type KeyObject, randomUUID } from "node:crypto";
