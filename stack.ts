@@ -27,6 +27,7 @@ import { AgentPool, type AgentRuntimeArgs } from "./components/agent-pool";
 import { DemoWorkspace, type HookContract } from "./components/demo-workspace";
 import type { ImageSource } from "./config/agent";
 import { EcsAgents } from "./components/agent-runtime-ecs";
+import { agentSourceCidrs } from "./components/agent-network";
 import { DemoVault } from "./components/demo-vault";
 import { DEMO_VAULT_PATHS } from "./components/demo-vault-boot";
 import { demoVaultProvider } from "./components/demo-vault-provider";
@@ -50,6 +51,8 @@ export interface StackOutputs {
   agentImage: pulumi.Output<string>;
   workspaceId: pulumi.Output<string>;
   workspaceUrl: pulumi.Output<string>;
+  /** The JWT roles' `token_bound_cidrs`: where agents connect to Vault from; empty = not bound. */
+  agentBoundCidrs: pulumi.Output<string[]>;
   /** vaultMode demo only: where Pulumi reaches the demo Vault, its CA, and its recovery keys (secret). */
   demoVaultAddress?: pulumi.Output<string>;
   demoVaultCaCertPem?: pulumi.Output<string>;
@@ -89,6 +92,7 @@ function runtimeArgs(config: StackConfig): AgentRuntimeArgs {
       ...(network.existing ? { existing: network.existing } : {}),
       vpcCidr: network.vpcCidr,
       assignPublicIp: network.assignPublicIp,
+      fixedEgress: network.fixedEgress,
       egressCidrs: network.egressCidrs,
       egressPorts: config.demoVault ? [443, DEMO_VAULT_PATHS.port] : egressPorts(vault.vaultAddress),
     },
@@ -150,10 +154,19 @@ export function createStack(config: StackConfig, options: StackOptions = {}): St
     : ws.vaultEncodedCaCert;
 
   const engine = new VaultAwsEngine("vault-aws", vaultAwsEngineArgs(vault), vaultOpts);
+  const boundCidrs = agentSourceCidrs({
+    listed: agent.egressAddresses,
+    vaultInVpc: demoVault !== undefined,
+    ...(pool.agents instanceof EcsAgents ? { network: pool.agents.network } : {}),
+  });
 
   const bound: { trust?: TfcJwtTrust } = {};
   const bindHookContract = (workspaceId: pulumi.Output<string>): HookContract => {
-    const trust = new TfcJwtTrust("tfc-trust", tfcJwtTrustArgs(vault, engine, workspaceId), vaultOpts);
+    const trust = new TfcJwtTrust(
+      "tfc-trust",
+      { ...tfcJwtTrustArgs(vault, engine, workspaceId), boundCidrs },
+      vaultOpts,
+    );
     bound.trust = trust;
     const roleArn = (phase: "plan" | "apply") => vault.phases[phase].roleArns[0];
     const planArn = roleArn("plan");
@@ -204,6 +217,7 @@ export function createStack(config: StackConfig, options: StackOptions = {}): St
     agentImage: image.repoDigest,
     workspaceId: demo.workspaceId,
     workspaceUrl: demo.htmlUrl,
+    agentBoundCidrs: boundCidrs,
     ...(demoVault
       ? {
           demoVaultAddress: demoVault.operatorAddress,

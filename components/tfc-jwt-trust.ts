@@ -33,6 +33,11 @@ export interface TfcJwtTrustArgs {
   readonly policyNames: PerPhase<pulumi.Input<string>>;
   /** Token TTL per phase in seconds; also its maximum (the hooks never renew). */
   readonly tokenTtlSeconds: PerPhase<pulumi.Input<number>>;
+  /**
+   * Where agents connect to Vault from (`token_bound_cidrs` on both roles: checked at login and on
+   * every use of the token). Absent or empty = any address.
+   */
+  readonly boundCidrs?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 /** Token claims copied into Vault token metadata, so the audit log ties credentials to a run. */
@@ -126,6 +131,9 @@ export class TfcJwtTrust extends pulumi.ComponentResource {
           tokenNoDefaultPolicy: true,
           tokenTtl: args.tokenTtlSeconds[phase],
           tokenMaxTtl: args.tokenTtlSeconds[phase],
+          // A replayed JWT (run code can read it) logs in only from here, and a stolen token works
+          // only from here (docs/upstream-behaviour.md#vault-jwt-auth).
+          ...(args.boundCidrs !== undefined ? { tokenBoundCidrs: args.boundCidrs } : {}),
         },
         { parent: this },
       );
