@@ -6,7 +6,7 @@
  */
 import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
-import { plain, recorder, settled, valueOf } from "../support/pulumi-mocks";
+import { allRegistered, plain, recorder, settled, valueOf } from "../support/pulumi-mocks";
 import { AgentPool, type AgentPoolArgs } from "../../components/agent-pool";
 import { EcsAgents } from "../../components/agent-runtime-ecs";
 import { agentSourceCidrs, privateSubnetCidrs, type AgentNetwork } from "../../components/agent-network";
@@ -14,6 +14,7 @@ import { readStackConfig } from "../../config";
 import { createStack } from "../../stack";
 import { DIGEST, T, useAgentMocks } from "./fixtures";
 import { ROOT, devSource } from "../program/dev-stack";
+import { DEMO_OVERRIDES, useDemoVaultMocks } from "../vault/demo-vault-fixtures";
 
 const EIP = "aws:ec2/eip:Eip";
 const NAT = "aws:ec2/natGateway:NatGateway";
@@ -159,7 +160,7 @@ describe("where the JWT roles' token_bound_cidrs come from", () => {
   }
 
   async function boundCidrs(): Promise<unknown[]> {
-    await settled();
+    await allRegistered();
     return recorder
       .ofType(JWT_ROLE)
       .sort((a, b) => a.name.localeCompare(b.name))
@@ -193,5 +194,21 @@ describe("where the JWT roles' token_bound_cidrs come from", () => {
   it("binds the Docker host's listed egress address for the docker runtime", async () => {
     build({ agentRuntime: "docker", agentEgressAddresses: ["192.0.2.9/32"] });
     assert.deepEqual(await boundCidrs(), [["192.0.2.9/32"], ["192.0.2.9/32"]]);
+  });
+});
+
+describe("token_bound_cidrs with the demo Vault", () => {
+  useAgentMocks();
+  useDemoVaultMocks();
+
+  it("binds both roles to the agents' subnets: they reach the demo Vault at its private address", async () => {
+    const outputs = createStack(readStackConfig(devSource({ ...DEMO_OVERRIDES })), { contextDir: ROOT });
+    await allRegistered();
+    const expected = ["10.42.0.0/18", "10.42.64.0/18"];
+    assert.deepEqual(
+      recorder.ofType(JWT_ROLE).map((r) => plain(r.inputs.tokenBoundCidrs)),
+      [expected, expected],
+    );
+    assert.deepEqual(await valueOf(outputs.agentBoundCidrs), expected);
   });
 });
