@@ -314,12 +314,16 @@ function readEgressAddresses(
     );
   }
   if (runtime === "ecs" && network.existing === undefined && addresses.length > 0) {
+    // The demo Vault is reached inside the VPC: the program binds the agent subnets itself.
+    const demoVault = r.optionalString("vaultMode") === "demo";
     r.fail(
       key,
-      network.fixedEgress
-        ? "is set, but with agentFixedEgress the program binds the NAT gateway's Elastic IP itself"
-        : "is set, but tasks in the VPC the program creates get a new public IP each time they start, so no list can be right",
-      network.fixedEgress
+      demoVault
+        ? "is set, but with vaultMode demo the agents reach Vault inside the VPC and the program binds their subnets itself"
+        : network.fixedEgress
+          ? "is set, but with agentFixedEgress the program binds the NAT gateway's Elastic IP itself"
+          : "is set, but tasks in the VPC the program creates get a new public IP each time they start, so no list can be right",
+      demoVault || network.fixedEgress
         ? `pulumi config rm ${r.fullKey(key)}`
         : `pulumi config set ${r.fullKey("agentFixedEgress")} true and pulumi config rm ${r.fullKey(key)}`,
     );

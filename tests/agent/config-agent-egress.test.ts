@@ -58,6 +58,19 @@ const CASES: { name: string; change: Record<string, Value>; key: string; problem
     fix: /config rm tfc-jit-aws:agentFixedEgress/,
   },
   {
+    name: "egress addresses with the demo Vault",
+    change: {
+      vaultMode: "demo",
+      vaultAddress: null,
+      demoVaultImage: `hashicorp/vault@sha256:${"a1".repeat(32)}`,
+      demoVaultOperatorCidrs: ["203.0.113.4/32"],
+      agentEgressAddresses: ["198.51.100.7/32"],
+    },
+    key: "agentEgressAddresses",
+    problem: /binds their subnets itself/,
+    fix: /config rm tfc-jit-aws:agentEgressAddresses/,
+  },
+  {
     name: "egress address that is not a CIDR",
     change: { ...EXISTING, agentEgressAddresses: ["198.51.100.7"] },
     key: "agentEgressAddresses",
