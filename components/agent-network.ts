@@ -12,7 +12,7 @@ import * as aws from "@pulumi/aws";
 export interface AgentNetworkArgs {
   /** Existing VPC and subnets; absent = create a small VPC. */
   readonly existing?: { readonly vpcId: string; readonly subnetIds: readonly string[] };
-  /** CIDR of the created VPC (two subnets of a quarter of it each). */
+  /** CIDR of the created VPC (two subnets of a quarter of it each; four with fixedEgress). */
   readonly vpcCidr: string;
   /** Whether tasks get a public IP (required in the created VPC without NAT). */
   readonly assignPublicIp: boolean;
