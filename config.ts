@@ -74,6 +74,15 @@ function demoVaultChecks(r: ConfigReader, vault: VaultSide, agent: AgentSettings
       `pulumi config rm ${r.fullKey("agentVpcId")} and ${r.fullKey("agentSubnetIds")} (or bring your own Vault: ${r.fullKey("vaultMode")} external)`,
     );
   }
+  if (agent.runtime === "ecs" && agent.ecs.network.fixedEgress) {
+    // The agents reach the demo Vault at its private address: the JWT roles are bound to the agent
+    // subnets already, and the demo Vault's subnet must stay public for Pulumi to reach it.
+    r.fail(
+      "agentFixedEgress",
+      `is true, but ${demo} the agents reach Vault inside the VPC (the JWT roles are bound to the agent subnets), so a NAT gateway would only add cost`,
+      `pulumi config rm ${r.fullKey("agentFixedEgress")}`,
+    );
+  }
   for (const key of ["vaultAddress", "vaultCaCertPem", "vaultNamespace"] as const) {
     if (r.optionalString(key) !== undefined) {
       r.fail(

@@ -30,6 +30,7 @@ import { AgentPool, type AgentRuntimeArgs } from "./components/agent-pool";
 import { DemoWorkspace, type HookContract } from "./components/demo-workspace";
 import type { ImageSource } from "./config/agent";
 import { EcsAgents } from "./components/agent-runtime-ecs";
+import { agentSourceCidrs } from "./components/agent-network";
 import { DemoVault } from "./components/demo-vault";
 import { DEMO_VAULT_PATHS } from "./components/demo-vault-boot";
 import { demoVaultProvider } from "./components/demo-vault-provider";
@@ -57,6 +58,8 @@ export interface StackOutputs {
   agentImage: pulumi.Output<string>;
   workspaceId: pulumi.Output<string>;
   workspaceUrl: pulumi.Output<string>;
+  /** The JWT roles' `token_bound_cidrs`: where agents connect to Vault from; empty = not bound. */
+  agentBoundCidrs: pulumi.Output<string[]>;
   /** vaultMode demo only: where Pulumi reaches the demo Vault, its CA, and its recovery keys (secret). */
   demoVaultAddress?: pulumi.Output<string>;
   demoVaultCaCertPem?: pulumi.Output<string>;
@@ -119,6 +122,7 @@ function runtimeArgs(config: StackConfig): AgentRuntimeArgs {
       ...(network.existing ? { existing: network.existing } : {}),
       vpcCidr: network.vpcCidr,
       assignPublicIp: network.assignPublicIp,
+      fixedEgress: network.fixedEgress,
       egressCidrs: network.egressCidrs,
       egressPorts: config.demoVault ? [443, DEMO_VAULT_PATHS.port] : egressPorts(vault.vaultAddress),
     },
@@ -181,6 +185,12 @@ export function createStack(config: StackConfig, options: StackOptions = {}): St
     : ws.vaultEncodedCaCert;
 
   const engine = new VaultAwsEngine("vault-aws", vaultAwsEngineArgs(vault, config.workspaces), vaultOpts);
+  // Where agents connect from: every trusted workspace's JWT roles are bound to it (docs/network.md).
+  const boundCidrs = agentSourceCidrs({
+    listed: agent.egressAddresses,
+    vaultInVpc: demoVault !== undefined,
+    ...(pool.agents instanceof EcsAgents ? { network: pool.agents.network } : {}),
+  });
 
   // The hook settings every trusted workspace shares (one place, so a variable set can carry them).
   const sharedWith = (authPath: pulumi.Output<string>): SharedHookSettings => ({
@@ -194,7 +204,11 @@ export function createStack(config: StackConfig, options: StackOptions = {}): St
 
   const bound: { trust?: TfcJwtTrust } = {};
   const bindHookContract = (workspaceId: pulumi.Output<string>): HookContract => {
-    const trust = new TfcJwtTrust("tfc-trust", tfcJwtTrustArgs(vault, engine, workspaceId), vaultOpts);
+    const trust = new TfcJwtTrust(
+      "tfc-trust",
+      { ...tfcJwtTrustArgs(vault, engine, workspaceId), boundCidrs },
+      vaultOpts,
+    );
     bound.trust = trust;
     const roleArn = (phase: "plan" | "apply") => vault.phases[phase].roleArns[0];
     const planArn = roleArn("plan");
@@ -251,7 +265,7 @@ export function createStack(config: StackConfig, options: StackOptions = {}): St
   for (const entry of config.workspaces) {
     const made = new OnboardedWorkspace(
       entry.resourceName,
-      onboardedWorkspaceArgs(vault, entry, shared, access.value),
+      { ...onboardedWorkspaceArgs(vault, entry, shared, access.value), boundCidrs },
       vaultOpts,
     );
     onboarded[entryLabel(entry)] = {
@@ -272,6 +286,7 @@ export function createStack(config: StackConfig, options: StackOptions = {}): St
     agentImage: image.repoDigest,
     workspaceId: demo.workspaceId,
     workspaceUrl: demo.htmlUrl,
+    agentBoundCidrs: boundCidrs,
     ...(demoVault
       ? {
           demoVaultAddress: demoVault.operatorAddress,

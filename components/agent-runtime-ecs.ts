@@ -85,6 +85,8 @@ export class EcsAgents extends pulumi.ComponentResource {
   public readonly taskRoleArn: pulumi.Output<string>;
   /** The agents' VPC, subnets and security group (the demo Vault admits that group). */
   public readonly network: AgentNetwork;
+  /** Where the agents connect from, as `/32` (the NAT Elastic IP with fixedEgress; else empty). */
+  public readonly egressAddresses: pulumi.Output<string[]>;
 
   constructor(name: string, args: EcsAgentsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("tfc-jit-aws:agent:EcsAgents", name, {}, opts);
@@ -92,6 +94,7 @@ export class EcsAgents extends pulumi.ComponentResource {
 
     const network = createAgentNetwork(`${name}-net`, args.network, this);
     this.network = network;
+    this.egressAddresses = network.egressAddresses;
 
     const token = new aws.ssm.Parameter(
       `${name}-token`,
@@ -262,6 +265,10 @@ export class EcsAgents extends pulumi.ComponentResource {
     this.clusterName = cluster.name;
     this.serviceName = service.name;
     this.taskRoleArn = taskRole.arn;
-    this.registerOutputs({ clusterName: this.clusterName, serviceName: this.serviceName });
+    this.registerOutputs({
+      clusterName: this.clusterName,
+      serviceName: this.serviceName,
+      egressAddresses: this.egressAddresses,
+    });
   }
 }

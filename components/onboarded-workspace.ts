@@ -46,6 +46,8 @@ export interface OnboardedWorkspaceArgs {
   readonly shared: SharedHookSettings;
   /** The pool's allow-list (workspace entries): agent mode waits for it. */
   readonly poolAccess?: PoolAccess;
+  /** Where agents connect from (`token_bound_cidrs` on the JWT roles); absent = not bound. */
+  readonly boundCidrs?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 /** Fails before any resource registers on an entry that cannot be wired. */
@@ -106,6 +108,7 @@ export class OnboardedWorkspace extends pulumi.ComponentResource {
           boundClaims: boundClaims(phase),
           policyName: policyNames[phase],
           tokenTtlSeconds: args.tokenTtlSeconds[phase],
+          ...(args.boundCidrs !== undefined ? { boundCidrs: args.boundCidrs } : {}),
         },
         { parent: this },
       );

@@ -33,6 +33,11 @@ export interface TfcJwtTrustArgs {
   readonly policyNames: PerPhase<pulumi.Input<string>>;
   /** Token TTL per phase in seconds; also its maximum (the hooks never renew). */
   readonly tokenTtlSeconds: PerPhase<pulumi.Input<number>>;
+  /**
+   * Where agents connect to Vault from (`token_bound_cidrs` on both roles: checked at login and on
+   * every use of the token). Absent or empty = any address.
+   */
+  readonly boundCidrs?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 /** Token claims copied into Vault token metadata, so the audit log ties credentials to a run. */
@@ -77,6 +82,8 @@ export interface JwtRoleArgs {
   readonly policyName: pulumi.Input<string>;
   /** Token TTL in seconds; also its maximum (the hooks never renew). */
   readonly tokenTtlSeconds: pulumi.Input<number>;
+  /** Where agents connect from (`token_bound_cidrs`); absent = not bound (docs/network.md). */
+  readonly boundCidrs?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 /**
@@ -112,6 +119,9 @@ export function createJwtRole(
       tokenNoDefaultPolicy: true,
       tokenTtl: args.tokenTtlSeconds,
       tokenMaxTtl: args.tokenTtlSeconds,
+      // A replayed JWT (run code can read it) logs in only from here, and a stolen token works
+      // only from here (docs/upstream-behaviour.md#vault-jwt-auth).
+      ...(args.boundCidrs !== undefined ? { tokenBoundCidrs: args.boundCidrs } : {}),
     },
     opts,
   );
@@ -208,6 +218,7 @@ export class TfcJwtTrust extends pulumi.ComponentResource {
           boundClaims,
           policyName: args.policyNames[phase],
           tokenTtlSeconds: args.tokenTtlSeconds[phase],
+          ...(args.boundCidrs !== undefined ? { boundCidrs: args.boundCidrs } : {}),
         },
         { parent: this },
       );

@@ -56,6 +56,11 @@ export interface EcsNetworkSettings {
   readonly assignPublicIp: boolean;
   /** Where agents may connect (HCP Terraform, Vault, registries, provider downloads). */
   readonly egressCidrs: string[];
+  /**
+   * Created VPC only: tasks in private subnets behind one NAT gateway with an Elastic IP, so their
+   * source address is fixed and known (docs/network.md).
+   */
+  readonly fixedEgress: boolean;
 }
 
 export interface EcsSettings {
@@ -77,6 +82,11 @@ export interface AgentSettings {
   readonly ecs: EcsSettings;
   /** Docker host for the `docker` runtime (`unix://...`, `tcp://...`, `ssh://...`); undefined = local default. */
   readonly dockerHost?: string;
+  /**
+   * Source addresses Vault sees the agents connect from, listed by the operator (an existing
+   * network's NAT, the Docker host's egress); the JWT roles are bound to them. Empty = not known.
+   */
+  readonly egressAddresses: string[];
 }
 
 const SEMVER = /^(\d+)\.(\d+)\.(\d+)$/;
@@ -278,14 +288,76 @@ function readNetwork(r: ConfigReader): EcsNetworkSettings {
   }
   // auto: the created VPC has public subnets and no NAT, so tasks there need a public IP; in an
   // existing network the subnets' own routing (NAT, endpoints) decides, so none by default.
+  // With fixed egress the tasks sit in private subnets and leave through the NAT gateway.
+  const fixedEgress = r.boolean("agentFixedEgress", false);
   const publicIp = r.oneOf("agentAssignPublicIp", ["auto", "true", "false"] as const, "auto");
-  const assignPublicIp = publicIp === "auto" ? vpcId === undefined : publicIp === "true";
+  const assignPublicIp = publicIp === "auto" ? vpcId === undefined && !fixedEgress : publicIp === "true";
+  if (fixedEgress && vpcId !== undefined) {
+    r.fail(
+      "agentFixedEgress",
+      "is true, but the program creates a NAT gateway only in the VPC it creates, not in the existing agentVpcId",
+      `list your network's NAT addresses in ${r.fullKey("agentEgressAddresses")} and pulumi config rm ${r.fullKey("agentFixedEgress")}`,
+    );
+  }
+  if (fixedEgress && publicIp === "true") {
+    r.fail(
+      "agentAssignPublicIp",
+      "is true, but with agentFixedEgress the tasks run in private subnets and leave through the NAT gateway's address",
+      `pulumi config set ${r.fullKey("agentAssignPublicIp")} auto`,
+    );
+  }
   return {
     ...(vpcId !== undefined && subnetIds.length > 0 ? { existing: { vpcId, subnetIds } } : {}),
     vpcCidr,
     assignPublicIp,
     egressCidrs,
+    fixedEgress,
   };
+}
+
+/**
+ * `agentEgressAddresses`: the operator's list of where agents connect from. Refused where the
+ * program knows better (the VPC it creates) or where no list can be right (changing public IPs).
+ */
+function readEgressAddresses(
+  r: ConfigReader,
+  runtime: AgentRuntimeKind,
+  network: EcsNetworkSettings,
+): string[] {
+  const key = "agentEgressAddresses";
+  const addresses = r.stringList(key, []);
+  const bad = addresses.find((a) => !isCidr(a));
+  if (bad !== undefined) {
+    r.fail(
+      key,
+      `"${bad}" is not an IPv4 CIDR (write a single address as a.b.c.d/32)`,
+      `edit ${r.fullKey(key)} in Pulumi.<stack>.yaml (a YAML list, e.g. [198.51.100.7/32])`,
+    );
+  }
+  const open = addresses.find((a) => isCidr(a) && Number(a.split("/")[1]) === 0);
+  if (open !== undefined) {
+    r.fail(
+      key,
+      `"${open}" matches every address, so it would bind nothing`,
+      `list the agents' egress addresses (a.b.c.d/32) in ${r.fullKey(key)}, or remove the key`,
+    );
+  }
+  if (runtime === "ecs" && network.existing === undefined && addresses.length > 0) {
+    // The demo Vault is reached inside the VPC: the program binds the agent subnets itself.
+    const demoVault = r.optionalString("vaultMode") === "demo";
+    r.fail(
+      key,
+      demoVault
+        ? "is set, but with vaultMode demo the agents reach Vault inside the VPC and the program binds their subnets itself"
+        : network.fixedEgress
+          ? "is set, but with agentFixedEgress the program binds the NAT gateway's Elastic IP itself"
+          : "is set, but tasks in the VPC the program creates get a new public IP each time they start, so no list can be right",
+      demoVault || network.fixedEgress
+        ? `pulumi config rm ${r.fullKey(key)}`
+        : `pulumi config set ${r.fullKey("agentFixedEgress")} true and pulumi config rm ${r.fullKey(key)}`,
+    );
+  }
+  return addresses;
 }
 
 /** Fargate's valid CPU units and the memory range (MiB) each allows. */
@@ -356,6 +428,14 @@ export function readAgentSettings(r: ConfigReader): AgentSettings {
   const count = r.integer("agentCount", 2, { min: 1, max: 100 });
   const logLevel = r.oneOf("agentLogLevel", AGENT_LOG_LEVELS, "info");
   const ecs = readEcs(r, count);
+  if (runtime !== "ecs" && ecs.network.fixedEgress) {
+    r.fail(
+      "agentFixedEgress",
+      `is true, but it applies to the ECS runtime's VPC, and agentRuntime is ${runtime}`,
+      `list the Docker host's egress addresses in ${r.fullKey("agentEgressAddresses")} and pulumi config rm ${r.fullKey("agentFixedEgress")}`,
+    );
+  }
+  const egressAddresses = readEgressAddresses(r, runtime, ecs.network);
   const dockerHost = r.optionalString("dockerHost");
   if (dockerHost !== undefined && !/^(unix|tcp|ssh|npipe):\/\/\S+$/.test(dockerHost)) {
     r.fail(
@@ -380,6 +460,7 @@ export function readAgentSettings(r: ConfigReader): AgentSettings {
     logLevel,
     ecs,
     ...(dockerHost !== undefined ? { dockerHost } : {}),
+    egressAddresses,
   };
 }
 

@@ -123,6 +123,11 @@ export const DEFAULT_APPLY_POLICY = {
 const DEFAULT_POLICY: Record<Phase, object> = { plan: DEFAULT_PLAN_POLICY, apply: DEFAULT_APPLY_POLICY };
 const DEFAULT_TOKEN_TTL: Record<Phase, number> = { plan: 1800, apply: 3600 };
 const DEFAULT_STS_TTL: Record<Phase, number> = { plan: 900, apply: 3600 };
+/**
+ * HCP Terraform's default plan and apply timeouts; the run's JWT expires at the end of its phase's
+ * timeout (docs/upstream-behaviour.md#workload-identity-tokens).
+ */
+export const DEFAULT_PHASE_TIMEOUT: Record<Phase, number> = { plan: 7200, apply: 86400 };
 
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 const POLICY_ARN = /^arn:aws[a-z-]*:iam::(aws|\d{12}):policy\/[\w+=,.@/-]+$/;
@@ -302,6 +307,16 @@ export function readPhase(
       k("StsTtlSeconds"),
       `(${stsTtl}) is longer than maxLeaseTtlSeconds (${maxLeaseTtl}); a default must not exceed the maximum`,
       `lower ${r.fullKey(k("StsTtlSeconds"))} or raise ${r.fullKey("maxLeaseTtlSeconds")}`,
+    );
+  }
+  const timeoutKey = `tfc${phase === "plan" ? "Plan" : "Apply"}TimeoutSeconds`;
+  const phaseTimeout = r.integer(timeoutKey, DEFAULT_PHASE_TIMEOUT[phase], { min: 300, max: 604800 });
+  if (tokenTtl > phaseTimeout) {
+    // The token is the last thing a replayed JWT buys: it must not outlive the phase it was for.
+    r.fail(
+      k("TokenTtlSeconds"),
+      `(${tokenTtl}) is longer than the ${phase} phase timeout ${timeoutKey} (${phaseTimeout}), so a token minted near the end of a phase (or with a replayed JWT) would outlive it`,
+      `lower ${r.fullKey(k("TokenTtlSeconds"))} to at most ${phaseTimeout}, or set ${r.fullKey(timeoutKey)} to your organization's ${phase} timeout`,
     );
   }
   if (tokenTtl < leaseTtl) {

@@ -35,6 +35,10 @@ export function seedVaultDouble(
       claim_mappings: role.claimMappings as Record<string, string>,
       token_policies: role.tokenPolicies as string[],
       token_ttl: role.tokenTtl as number,
+      ...(role.tokenMaxTtl ? { token_max_ttl: role.tokenMaxTtl as number } : {}),
+      ...(Array.isArray(role.tokenBoundCidrs) && role.tokenBoundCidrs.length > 0
+        ? { token_bound_cidrs: role.tokenBoundCidrs as string[] }
+        : {}),
       token_type: role.tokenType as "service",
       token_no_default_policy: role.tokenNoDefaultPolicy as boolean,
     };
