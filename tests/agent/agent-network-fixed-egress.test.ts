@@ -14,6 +14,7 @@ import { readStackConfig } from "../../config";
 import { createStack } from "../../stack";
 import { DIGEST, T, useAgentMocks } from "./fixtures";
 import { ROOT, devSource } from "../program/dev-stack";
+import { ENTRIES } from "../program/onboarding-fixtures";
 import { DEMO_OVERRIDES, useDemoVaultMocks } from "../vault/demo-vault-fixtures";
 
 const EIP = "aws:ec2/eip:Eip";
@@ -189,6 +190,13 @@ describe("where the JWT roles' token_bound_cidrs come from", () => {
       ["198.51.100.0/28", "192.0.2.9/32"],
       ["198.51.100.0/28", "192.0.2.9/32"],
     ]);
+  });
+
+  it("binds every onboarded workspace's and project's roles to the same addresses as the demo's", async () => {
+    build({ agentFixedEgress: true, workspaces: [...ENTRIES] });
+    const all = await boundCidrs();
+    assert.equal(all.length, 2 * (1 + ENTRIES.length));
+    for (const cidrs of all) assert.deepEqual(cidrs, [`${PUBLIC_IP}/32`]);
   });
 
   it("binds the Docker host's listed egress address for the docker runtime", async () => {
