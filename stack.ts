@@ -37,6 +37,11 @@ import { pulumiVaultPolicy } from "./components/pulumi-vault-policy";
 import { OnboardedWorkspace } from "./components/onboarded-workspace";
 import { poolAllowList, type PoolAccess } from "./components/onboarded-workspace-tfc";
 import type { SharedHookSettings } from "./components/onboarded-workspace-variables";
+import {
+  projectHookSetName,
+  sharedHookVariableSet,
+  type HookVariableSet,
+} from "./components/onboarded-workspace-varsets";
 import type { OnboardedEntry } from "./config/workspaces";
 
 export interface StackOptions {
@@ -248,10 +253,20 @@ export function createStack(config: StackConfig, options: StackOptions = {}): St
 
   const shared = sharedWith(trust.authPath);
   const onboarded: Record<string, OnboardedOutputs> = {};
+  // One variable set of the shared settings for every onboarded entry (none without entries).
+  let sharedSet: HookVariableSet | undefined;
   for (const entry of config.workspaces) {
+    sharedSet ??= sharedHookVariableSet(vault.tfc.organization, agent.pool.name, shared);
     const made = new OnboardedWorkspace(
       entry.resourceName,
-      onboardedWorkspaceArgs(vault, entry, shared, access.value),
+      {
+        ...onboardedWorkspaceArgs(vault, entry, shared, access.value),
+        variableSets: {
+          shared: sharedSet,
+          organization: vault.tfc.organization,
+          projectSetName: projectHookSetName(agent.pool.name, entry),
+        },
+      },
       vaultOpts,
     );
     onboarded[entryLabel(entry)] = {
