@@ -18,6 +18,8 @@
  * Onboarded workspaces (`workspaces`, config/workspaces.ts) share the engine and JWT mounts and
  * the pool's one allow-list with the demo; each entry is one OnboardedWorkspace with its own
  * roles, policies, agent mode and variables, so removing an entry removes only its resources.
+ * The shared hook settings go in one variable set, attached by each entry
+ * (components/onboarded-workspace-varsets.ts); the demo keeps its own workspace variables.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type * as vaultSdk from "@pulumi/vault";
@@ -74,7 +76,7 @@ export interface OnboardedOutputs {
   vaultJwtRoles: PerPhase<pulumi.Output<string>>;
   vaultAwsRoles: PerPhase<pulumi.Output<string>>;
   vaultPolicies: PerPhase<pulumi.Output<string>>;
-  /** For a project entry: the variables to put on its workspaces (a variable set). */
+  /** Every hook variable the entry's workspaces get (from its variables and variable sets). */
   hookVariables: pulumi.Output<Record<string, string>>;
 }
 
