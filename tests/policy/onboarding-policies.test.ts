@@ -171,6 +171,33 @@ describe("the policy pack over several onboarded workspaces and a project", () =
     assert.deepEqual(await stackViolations(tfcWorkspaceIdentityAudience, unknownIds), []);
   });
 
+  it("counts a set attached to the project a Workspace resource names, and no other project", async () => {
+    const stack = (projectId: string): FixtureStackResource[] => [
+      {
+        type: TYPES.tfcWorkspace,
+        name: "ws",
+        props: { executionMode: "agent", workspaceId: "ws-X1", projectId: "prj-X1" },
+      },
+      {
+        type: TYPES.tfcVariableSetVariable,
+        name: "set-audience",
+        props: {
+          variableSetId: "varset-1",
+          key: "TFC_WORKLOAD_IDENTITY_AUDIENCE",
+          category: "env",
+          value: "aud",
+        },
+      },
+      {
+        type: TYPES.tfcVariableSetAttachment,
+        name: "on-project",
+        props: { variableSetId: "varset-1", projectId },
+      },
+    ];
+    assert.deepEqual(await stackViolations(tfcWorkspaceIdentityAudience, stack("prj-X1")), []);
+    assert.equal((await stackViolations(tfcWorkspaceIdentityAudience, stack("prj-Other2"))).length, 1);
+  });
+
   it("refuses a static AWS key in a variable set, and a sensitive set variable not secret in state", async () => {
     const setVar = analyzed.find((r) => r.name === SHARED_AUDIENCE)!;
     assert.deepEqual(await violations(tfcNoStaticAwsKeys, setVar), []);
