@@ -18,6 +18,8 @@
  * Onboarded workspaces (`workspaces`, config/workspaces.ts) share the engine and JWT mounts and
  * the pool's one allow-list with the demo; each entry is one OnboardedWorkspace with its own
  * roles, policies, agent mode and variables, so removing an entry removes only its resources.
+ * The shared hook settings go in one variable set, attached by each entry
+ * (components/onboarded-workspace-varsets.ts); the demo keeps its own workspace variables.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type * as vaultSdk from "@pulumi/vault";
@@ -38,6 +40,11 @@ import { pulumiVaultPolicy } from "./components/pulumi-vault-policy";
 import { OnboardedWorkspace } from "./components/onboarded-workspace";
 import { poolAllowList, type PoolAccess } from "./components/onboarded-workspace-tfc";
 import type { SharedHookSettings } from "./components/onboarded-workspace-variables";
+import {
+  projectHookSetName,
+  sharedHookVariableSet,
+  type HookVariableSet,
+} from "./components/onboarded-workspace-varsets";
 import type { OnboardedEntry } from "./config/workspaces";
 
 export interface StackOptions {
@@ -72,7 +79,7 @@ export interface OnboardedOutputs {
   vaultJwtRoles: PerPhase<pulumi.Output<string>>;
   vaultAwsRoles: PerPhase<pulumi.Output<string>>;
   vaultPolicies: PerPhase<pulumi.Output<string>>;
-  /** For a project entry: the variables to put on its workspaces (a variable set). */
+  /** Every hook variable the entry's workspaces get (from its variables and variable sets). */
   hookVariables: pulumi.Output<Record<string, string>>;
 }
 
@@ -262,10 +269,21 @@ export function createStack(config: StackConfig, options: StackOptions = {}): St
 
   const shared = sharedWith(trust.authPath);
   const onboarded: Record<string, OnboardedOutputs> = {};
+  // One variable set of the shared settings for every onboarded entry (none without entries).
+  let sharedSet: HookVariableSet | undefined;
   for (const entry of config.workspaces) {
+    sharedSet ??= sharedHookVariableSet(vault.tfc.organization, agent.pool.name, shared);
     const made = new OnboardedWorkspace(
       entry.resourceName,
-      { ...onboardedWorkspaceArgs(vault, entry, shared, access.value), boundCidrs },
+      {
+        ...onboardedWorkspaceArgs(vault, entry, shared, access.value),
+        boundCidrs,
+        variableSets: {
+          shared: sharedSet,
+          organization: vault.tfc.organization,
+          projectSetName: projectHookSetName(agent.pool.name, entry),
+        },
+      },
       vaultOpts,
     );
     onboarded[entryLabel(entry)] = {

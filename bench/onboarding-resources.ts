@@ -3,8 +3,12 @@
  * configuration) under Pulumi's mocks with 0, 1, 10 and 50 workspace entries. For each size it
  * prints the resources by kind, the growth per entry over the demo-only stack, the HCP Terraform
  * API calls a first `up` makes for the onboarding resources (from the providers' documented call
- * counts: agent mode 1, variable 1; the ONE allow-list 2 whatever the number of workspaces), and
- * the time the program takes to register everything under mocks (no provider code runs).
+ * counts: agent mode 1, variable 1, variable set 1, set variable 1, attachment 1; the ONE
+ * allow-list 2 whatever the number of workspaces), and the time the program takes to register
+ * everything under mocks (no provider code runs).
+ *
+ * Per workspace entry: agent mode + its 5 own hook variables + 1 attachment of the shared set;
+ * the shared set and its 4 variables are paid once, by the first entry, whatever the count.
  *
  *   node --require ts-node/register/transpile-only bench/onboarding-resources.ts
  */
@@ -21,6 +25,9 @@ const CREATE_CALLS: Record<string, number> = {
   AgentPoolAllowedWorkspaces: 2,
   WorkspaceExecution: 1,
   Variable: 1,
+  VariableSet: 1,
+  VariableSetVariable: 1,
+  VariableSetAttachment: 1,
 };
 
 function entries(n: number): object[] {
@@ -69,7 +76,7 @@ async function main(): Promise<void> {
   await installMocks();
   const base = await build(0);
   console.log(
-    "entries | resources | per entry (over demo only) | TFC create calls (allow-list, agent mode, variables) | per entry | register time (mocks)",
+    "entries | resources | per entry (over demo only) | TFC create calls (allow-list, agent mode, variables, variable sets) | per entry | register time (mocks)",
   );
   for (const n of SIZES) {
     const c = n === 0 ? base : await build(n);
@@ -88,6 +95,10 @@ async function main(): Promise<void> {
   console.log(`one entry adds: ${added.join(", ")}`);
   console.log(
     `the pool's allow-list: ${one.byKind.get("AgentPoolAllowedWorkspaces") ?? 0} resource whatever the number of entries (${TFC}AgentPoolAllowedWorkspaces)`,
+  );
+  const fifty = await build(50);
+  console.log(
+    `variable sets with 50 entries: ${fifty.byKind.get("VariableSet") ?? 0} (the shared one), ${fifty.byKind.get("VariableSetVariable") ?? 0} set variables, ${fifty.byKind.get("VariableSetAttachment") ?? 0} attachments (one per entry)`,
   );
 }
 

@@ -1,8 +1,9 @@
 /**
  * The workspace variables the hooks read (README, "The agent hooks"), split into what every
- * onboarded workspace shares and what differs per workspace. The shared part is built in one
- * place (sharedHookVariables) so one HCP Terraform variable set can carry it later; today both
- * parts are written as workspace variables.
+ * onboarded workspace shares and what differs per workspace. The shared part
+ * (sharedHookVariables) goes in the stack's one variable set, the rest (workspaceHookVariables)
+ * in workspace variables or a project entry's own set (components/onboarded-workspace-varsets.ts);
+ * the demo workspace still gets both as workspace variables (hookVariables).
  */
 import type * as pulumi from "@pulumi/pulumi";
 
@@ -56,7 +57,7 @@ const env = (key: string, value: pulumi.Input<string>, description: string): Wor
   sensitive: false,
 });
 
-/** The variables every onboarded workspace shares (the future variable set); optional ones only when set. */
+/** The variables every onboarded entry shares (the shared variable set); optional ones only when set. */
 export function sharedHookVariables(shared: SharedHookSettings): WorkspaceVariable[] {
   return [
     env(

@@ -5,14 +5,20 @@
  *   its own plan/apply AWS engine roles and Vault policies (each policy reads only that entry's
  *   roles' credentials; createEngineRole) -> [workspace entries: agent mode on the pool, after the
  *   pool's one allow-list] -> its own plan/apply JWT roles bound to its names in `sub`, its id,
- *   the literal phase and the audience (createJwtRole) -> [workspace entries: the hook variables].
+ *   the literal phase and the audience (createJwtRole) -> the hook variables:
+ *     workspace entry: its own roles and credential type as workspace variables, and the stack's
+ *       shared variable set (audience, Vault address, CA, mounts) attached to the workspace;
+ *     project entry: its own variable set (its roles and credential type, one pair for the whole
+ *       project) and the shared set, both attached to the project, so every workspace of the
+ *       project gets the hook contract (components/onboarded-workspace-varsets.ts).
  *
- * A project entry gets the Vault side only: HCP Terraform has no per-project variables or
- * agent-mode setting in the resource kinds this program has, so its workspaces take the hook
- * variables (the `hookVariables` output) from a variable set and the pool from its settings.
+ * A project entry gets no agent mode: its workspaces run on the pool through the project's
+ * default execution settings, set by the operator (docs/onboarding.md).
  *
- * Removing the entry from the stack configuration removes exactly these resources; the pool's
- * allow-list (built by the stack) drops its id in place.
+ * Every attachment depends on the entry's JWT roles (which depend on its policies, which depend
+ * on its engine roles), so removing the entry from the stack configuration removes the
+ * attachments first, then the variables, then the roles; the pool's allow-list (built by the
+ * stack) drops its id in place.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { type CredentialType, type Phase, PHASES } from "./aws-credential-types";
@@ -20,10 +26,12 @@ import { createEngineRole, type VaultAwsEngineRoleArgs } from "./vault-aws-engin
 import { createJwtRole, entryBoundClaims, type EntryBinding } from "./tfc-jwt-trust";
 import {
   hookVariables,
+  workspaceHookVariables,
   type SharedHookSettings,
-  type WorkspaceVariable,
+  type WorkspaceHookSettings,
 } from "./onboarded-workspace-variables";
 import { runOnPool, writeVariables, type PoolAccess } from "./onboarded-workspace-tfc";
+import { attachVariableSet, hookVariableSet, type HookVariableSet } from "./onboarded-workspace-varsets";
 
 type PerPhase<T> = { readonly plan: T; readonly apply: T };
 
@@ -48,6 +56,14 @@ export interface OnboardedWorkspaceArgs {
   readonly poolAccess?: PoolAccess;
   /** Where agents connect from (`token_bound_cidrs` on the JWT roles); absent = not bound. */
   readonly boundCidrs?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Where the hook variables go in HCP Terraform. */
+  readonly variableSets: {
+    /** The stack's one set of shared settings (sharedHookVariables), attached to this entry. */
+    readonly shared: HookVariableSet;
+    readonly organization: pulumi.Input<string>;
+    /** Name of a project entry's own set (unique in the organization). */
+    readonly projectSetName: string;
+  };
 }
 
 /** Fails before any resource registers on an entry that cannot be wired. */
@@ -68,7 +84,7 @@ export class OnboardedWorkspace extends pulumi.ComponentResource {
   public readonly policyNames: PerPhase<pulumi.Output<string>>;
   /** The workspace id once it runs on the pool (workspace entries only). */
   public readonly workspaceId?: pulumi.Output<string>;
-  /** The hook variables as key -> value: written to a workspace entry, to be set by hand for a project. */
+  /** The hook variables as key -> value, shared ones included: what its workspaces get. */
   public readonly hookVariables: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: OnboardedWorkspaceArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -98,6 +114,7 @@ export class OnboardedWorkspace extends pulumi.ComponentResource {
         : pulumi.output(entryBoundClaims(binding, phase));
 
     const jwtRoles = {} as Record<Phase, pulumi.Output<string>>;
+    const jwtRoleResources: pulumi.Resource[] = [];
     for (const phase of PHASES) {
       const role = createJwtRole(
         `${name}-${phase}-jwt-role`,
@@ -113,22 +130,39 @@ export class OnboardedWorkspace extends pulumi.ComponentResource {
         { parent: this },
       );
       jwtRoles[phase] = role.roleName;
+      jwtRoleResources.push(role);
     }
     this.jwtRoles = jwtRoles;
     this.awsRoles = awsRoles;
     this.policyNames = policyNames;
 
-    const vars: WorkspaceVariable[] = hookVariables({
-      ...args.shared,
+    const own: WorkspaceHookSettings = {
       jwtRoles,
       awsRoles,
       credentialType: args.credentialType,
       ...(args.roleArns !== undefined ? { roleArns: args.roleArns } : {}),
-    });
+    };
+    const sets = args.variableSets;
     if (workspaceId !== undefined) {
       this.workspaceId = workspaceId;
-      writeVariables(name, workspaceId, vars, this);
+      writeVariables(name, workspaceId, workspaceHookVariables(own), this);
+      attachVariableSet(`${name}-shared-vars`, sets.shared, { workspaceId }, jwtRoleResources, this);
+    } else if (binding.kind === "project") {
+      const projectSet = hookVariableSet(
+        `${name}-vars`,
+        {
+          organization: sets.organization,
+          setName: sets.projectSetName,
+          description: `tfc-jit-aws: the hook variables of every workspace of project ${binding.project} (${binding.projectId})`,
+          vars: workspaceHookVariables(own),
+        },
+        { parent: this },
+      );
+      const target = { projectId: binding.projectId };
+      attachVariableSet(`${name}-vars-attachment`, projectSet, target, jwtRoleResources, this);
+      attachVariableSet(`${name}-shared-vars`, sets.shared, target, jwtRoleResources, this);
     }
+    const vars = hookVariables({ ...args.shared, ...own });
     this.hookVariables = pulumi
       .all(vars.map((v) => pulumi.output(v.value).apply((value) => [v.key, value] as const)))
       .apply((pairs) => Object.fromEntries(pairs));

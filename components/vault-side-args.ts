@@ -97,12 +97,13 @@ export function entryBinding(side: VaultSide, entry: OnboardedEntry): EntryBindi
   };
 }
 
+/** The onboarded entry's args but its variable sets (variableSets), which the stack adds: it owns the shared set. */
 export function onboardedWorkspaceArgs(
   side: VaultSide,
   entry: OnboardedEntry,
   shared: SharedHookSettings,
   poolAccess: PoolAccess | undefined,
-): OnboardedWorkspaceArgs {
+): Omit<OnboardedWorkspaceArgs, "variableSets"> {
   const planArn = entry.phases.plan.roleArns[0];
   const applyArn = entry.phases.apply.roleArns[0];
   return {

@@ -21,4 +21,6 @@ export const TYPES = {
   tfcWorkspaceExecution: "pulumi-nodejs:dynamic/tfc:WorkspaceExecution",
   tfcAgentPoolAllowedWorkspaces: "pulumi-nodejs:dynamic/tfc:AgentPoolAllowedWorkspaces",
   tfcVariable: "pulumi-nodejs:dynamic/tfc:Variable",
+  tfcVariableSetVariable: "pulumi-nodejs:dynamic/tfc:VariableSetVariable",
+  tfcVariableSetAttachment: "pulumi-nodejs:dynamic/tfc:VariableSetAttachment",
 } as const;

@@ -23,6 +23,7 @@ export function requiredSecretOutputs(type: string, props: Record<string, unknow
     case TYPES.tfcAgentToken:
       return ["token"];
     case TYPES.tfcVariable:
+    case TYPES.tfcVariableSetVariable:
       return props.sensitive === true ? ["value"] : [];
     case TYPES.awsSecretBackend:
       return present("accessKey", "secretKey");

@@ -18,7 +18,7 @@ const DEFAULTS: StaticKeySettings = {
 
 export const tfcNoStaticAwsKeys: ResourceValidationPolicy = {
   name: "tfc-no-static-aws-keys",
-  description: "No HCP Terraform workspace variable carries a static AWS key.",
+  description: "No HCP Terraform workspace or variable-set variable carries a static AWS key.",
   enforcementLevel: "mandatory",
   severity: "critical",
   configSchema: {
@@ -32,12 +32,13 @@ export const tfcNoStaticAwsKeys: ResourceValidationPolicy = {
     },
   },
   validateResource: (args, reportViolation) => {
-    if (args.type !== TYPES.tfcVariable) return;
+    // A variable set's variables reach every workspace it is applied to: the same rule holds.
+    if (args.type !== TYPES.tfcVariable && args.type !== TYPES.tfcVariableSetVariable) return;
     const { forbiddenKeys } = settingsOf(args, DEFAULTS);
     const key = text(args.props.key) ?? "";
     if (forbiddenKeys.some((k) => k.toUpperCase() === key.toUpperCase())) {
       reportViolation(
-        `Workspace variable ${args.name} is named ${key}, a static AWS credential: remove it; runs get short-lived credentials from Vault`,
+        `${args.type === TYPES.tfcVariable ? "Workspace" : "Variable-set"} variable ${args.name} is named ${key}, a static AWS credential: remove it; runs get short-lived credentials from Vault`,
       );
     }
   },

@@ -2,11 +2,16 @@
  * The policy pack judges every onboarded workspace, not only the first or the demo: the dev
  * program with three onboarded workspaces and a project passes every mandatory policy, and
  * breaking a later entry's JWT role, Vault policy or audience variable is noticed for that entry.
+ * The audience comes from the shared variable set, so the stack policy judges the union of
+ * workspace variables and variable sets applied to the workspace.
  */
 import * as assert from "node:assert/strict";
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { policies } from "../../policy/policies";
 import { jwtRoleSubjectBound } from "../../policy/policies/jwt-role-subject-bound";
+import { tfcNoStaticAwsKeys } from "../../policy/policies/tfc-no-static-aws-keys";
+import { tfcWorkspaceIdentityAudience } from "../../policy/policies/tfc-workspace-identity-audience";
+import { secretsStaySecret } from "../../policy/policies/secrets-stay-secret";
 import { TYPES } from "../../policy/lib/resource-types";
 import { useAgentMocks } from "../agent/fixtures";
 import { ENTRIES } from "../program/onboarding-fixtures";
@@ -99,21 +104,113 @@ describe("the policy pack over several onboarded workspaces and a project", () =
     }
   });
 
-  it("notices an onboarded workspace that lost its audience variable", async () => {
+  const SHARED_AUDIENCE = "onboarding-shared-vars-env-TFC_WORKLOAD_IDENTITY_AUDIENCE";
+  const audienceMessage = (execution: string) =>
+    `Agent-mode workspace ${execution} has no env variable TFC_WORKLOAD_IDENTITY_AUDIENCE: add one, or HCP Terraform injects no identity token and every run fails`;
+
+  it("takes the onboarded workspaces' audience from the shared variable set, not from workspace variables", () => {
+    const own = analyzed.filter((r) => r.type === TYPES.tfcVariable && r.props.workspaceId === "ws-DataEtl2");
+    assert.ok(own.length > 0);
+    assert.ok(!own.some((v) => v.props.key === "TFC_WORKLOAD_IDENTITY_AUDIENCE"));
+    assert.ok(analyzed.some((r) => r.name === SHARED_AUDIENCE));
+  });
+
+  it("notices an onboarded workspace the shared variable set is no longer applied to", async () => {
     const stack: FixtureStackResource[] = analyzed.filter(
-      (r) =>
-        !(
-          r.type === TYPES.tfcVariable &&
-          r.props.key === "TFC_WORKLOAD_IDENTITY_AUDIENCE" &&
-          r.props.workspaceId === "ws-DataEtl2"
-        ),
+      (r) => !(r.type === TYPES.tfcVariableSetAttachment && r.props.workspaceId === "ws-DataEtl2"),
     );
-    const found = (await Promise.all(stackPolicies.map((p) => stackViolations(p, stack)))).flat();
+    const found = await stackViolations(tfcWorkspaceIdentityAudience, stack);
     assert.deepEqual(
       found.map((v) => v.message),
-      [
-        "Agent-mode workspace onboard-ws-DataEtl2-execution has no env variable TFC_WORKLOAD_IDENTITY_AUDIENCE: add one, or HCP Terraform injects no identity token and every run fails",
-      ],
+      [audienceMessage("onboard-ws-DataEtl2-execution")],
+    );
+  });
+
+  it("notices every onboarded workspace when the shared set loses its audience variable", async () => {
+    const stack = analyzed.filter((r) => r.name !== SHARED_AUDIENCE);
+    const found = await stackViolations(tfcWorkspaceIdentityAudience, stack);
+    assert.deepEqual(
+      found.map((v) => v.message).sort(),
+      ["onboard-ws-Billing3", "onboard-ws-DataEtl2", "onboard-ws-NetProd1"].map((s) =>
+        audienceMessage(`${s}-execution`),
+      ),
+    );
+  });
+
+  it("does not count a set attached to another workspace, or a set other than the attached one", async () => {
+    const moved = analyzed.map((r) =>
+      r.type === TYPES.tfcVariableSetAttachment && r.props.workspaceId === "ws-DataEtl2"
+        ? mutate(r, { workspaceId: "ws-Elsewhere9" })
+        : r,
+    );
+    assert.deepEqual(
+      (await stackViolations(tfcWorkspaceIdentityAudience, moved)).map((v) => v.message),
+      [audienceMessage("onboard-ws-DataEtl2-execution")],
+    );
+    const otherSet = analyzed.map((r) =>
+      r.name === SHARED_AUDIENCE ? mutate(r, { variableSetId: "varset-Other" }) : r,
+    );
+    assert.equal((await stackViolations(tfcWorkspaceIdentityAudience, otherSet)).length, 3);
+  });
+
+  it("matches a set variable to an attachment through the VariableSet they both depend on while ids are unknown (preview)", async () => {
+    const unknownIds: FixtureStackResource[] = analyzed.map((r) =>
+      r.type === TYPES.tfcVariableSetVariable || r.type === TYPES.tfcVariableSetAttachment
+        ? {
+            ...mutate(r, { variableSetId: undefined }),
+            propertyDependsOn: {
+              variableSetId: [
+                r.name.startsWith("onboarding-shared-vars") || r.name.endsWith("-shared-vars")
+                  ? "onboarding-shared-vars"
+                  : "onboard-prj-Analytics4-vars",
+              ],
+            },
+          }
+        : r,
+    );
+    assert.deepEqual(await stackViolations(tfcWorkspaceIdentityAudience, unknownIds), []);
+  });
+
+  it("counts a set attached to the project a Workspace resource names, and no other project", async () => {
+    const stack = (projectId: string): FixtureStackResource[] => [
+      {
+        type: TYPES.tfcWorkspace,
+        name: "ws",
+        props: { executionMode: "agent", workspaceId: "ws-X1", projectId: "prj-X1" },
+      },
+      {
+        type: TYPES.tfcVariableSetVariable,
+        name: "set-audience",
+        props: {
+          variableSetId: "varset-1",
+          key: "TFC_WORKLOAD_IDENTITY_AUDIENCE",
+          category: "env",
+          value: "aud",
+        },
+      },
+      {
+        type: TYPES.tfcVariableSetAttachment,
+        name: "on-project",
+        props: { variableSetId: "varset-1", projectId },
+      },
+    ];
+    assert.deepEqual(await stackViolations(tfcWorkspaceIdentityAudience, stack("prj-X1")), []);
+    assert.equal((await stackViolations(tfcWorkspaceIdentityAudience, stack("prj-Other2"))).length, 1);
+  });
+
+  it("refuses a static AWS key in a variable set, and a sensitive set variable not secret in state", async () => {
+    const setVar = analyzed.find((r) => r.name === SHARED_AUDIENCE)!;
+    assert.deepEqual(await violations(tfcNoStaticAwsKeys, setVar), []);
+    const key = await violations(tfcNoStaticAwsKeys, mutate(setVar, { key: "AWS_SECRET_ACCESS_KEY" }));
+    assert.match(key.join("\n"), /Variable-set variable .* is named AWS_SECRET_ACCESS_KEY/);
+    const sensitive = mutate(setVar, { sensitive: true });
+    assert.deepEqual(
+      await violations(secretsStaySecret, { ...sensitive, additionalSecretOutputs: ["value"] }),
+      [],
+    );
+    assert.match(
+      (await violations(secretsStaySecret, { ...sensitive, additionalSecretOutputs: [] })).join("\n"),
+      /would store value in plaintext state/,
     );
   });
 });

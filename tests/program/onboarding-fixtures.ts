@@ -54,6 +54,9 @@ export const T = {
   policy: "vault:index/policy:Policy",
   jwtRole: "vault:jwt/authBackendRole:AuthBackendRole",
   onboarded: "tfc-jit-aws:onboarding:OnboardedWorkspace",
+  varset: "pulumi-nodejs:dynamic/tfc:VariableSet",
+  varsetVariable: "pulumi-nodejs:dynamic/tfc:VariableSetVariable",
+  varsetAttachment: "pulumi-nodejs:dynamic/tfc:VariableSetAttachment",
 } as const;
 
 export function buildWith(entries: readonly object[]): StackOutputs {
@@ -92,4 +95,33 @@ export function inputsByName(): Map<string, string> {
         return [`${r.type}::${r.name}`, JSON.stringify(inputs)];
       }),
   );
+}
+
+/** Each registration's dependencies (URNs), by `type::name`, as the engine receives them. */
+const dependencies = new Map<string, string[]>();
+let recordingDependencies = false;
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getDependenciesList(): string[];
+}
+
+/**
+ * Records the dependencies every registration sends to the mock monitor (Pulumi's mocks keep
+ * none): Pulumi deletes in reverse dependency order, so these decide the offboarding order.
+ */
+export function dependenciesByName(): Map<string, string[]> {
+  if (!recordingDependencies) {
+    const m = monitor() as unknown as {
+      registerResource(req: RegisterRequest, callback: unknown): Promise<void>;
+    };
+    const register = m.registerResource.bind(m);
+    m.registerResource = (req, callback) => {
+      dependencies.set(`${req.getType()}::${req.getName()}`, req.getDependenciesList());
+      return register(req, callback);
+    };
+    recordingDependencies = true;
+  }
+  return dependencies;
 }

@@ -323,7 +323,7 @@ describe("onboarding several workspaces and a project: the whole program", () =>
     assert.ok(types.indexOf(AGENT.poolAccess) < types.indexOf(AGENT.execution), types.join(", "));
   });
 
-  it("writes each workspace the hook variables naming exactly its own roles; a project gets them as an output", async () => {
+  it("writes each workspace the hook variables naming exactly its own roles; the shared ones come from the variable set", async () => {
     const out = buildWith(ENTRIES);
     await settled();
     const varsOf = (id: string) =>
@@ -347,10 +347,10 @@ describe("onboarding several workspaces and a project: the whole program", () =>
     assert.equal(billing.TFC_VAULT_BACKED_AWS_APPLY_ROLE_ARN, `arn:aws:iam::${ACCOUNT}:role/billing-write`);
     const network = varsOf(NETWORK.id);
     assert.equal(network.TFC_VAULT_APPLY_ROLE, "tfc-network-prod-apply");
-    assert.equal(network.TFC_VAULT_AUTH_PATH, "jwt-tfc");
-    assert.equal(network.TFC_WORKLOAD_IDENTITY_AUDIENCE, AUDIENCE);
+    assert.equal(network.TFC_VAULT_AUTH_PATH, undefined, "shared: in the variable set");
+    assert.equal(network.TFC_WORKLOAD_IDENTITY_AUDIENCE, undefined, "shared: in the variable set");
     assert.equal(network.prefix, undefined, "the demo's Terraform variables stay the demo's");
-    // Nothing is written for the project's workspaces (the program does not know them).
+    // The output still lists everything a project's workspaces get (both sets together).
     const projectVars = await new Promise<Record<string, string>>((resolve) =>
       out.onboarded["project:Analytics"].hookVariables.apply(resolve),
     );
@@ -380,9 +380,10 @@ describe("onboarding several workspaces and a project: the whole program", () =>
     assert.ok(removed.length > 0);
     for (const urn of removed) assert.match(urn, /::onboard-ws-DataEtl2(-|$)/, urn);
     // Exactly the entry's own resources: its component, 2 engine roles, 2 policies, 2 JWT roles,
-    // agent mode and its hook variables.
-    assert.equal(removed.filter((u) => /Variable::/.test(u)).length, 9);
-    assert.equal(removed.length, 1 + 2 + 2 + 2 + 1 + 9);
+    // agent mode, its own hook variables and its attachment of the shared variable set.
+    assert.equal(removed.filter((u) => /:Variable::/.test(u)).length, 5);
+    assert.equal(removed.filter((u) => /:VariableSetAttachment::/.test(u)).length, 1);
+    assert.equal(removed.length, 1 + 2 + 2 + 2 + 1 + 5 + 1);
     // Every remaining resource has the same inputs, except the pool's allow-list.
     const changed = [...afterInputs].filter(([k, v]) => beforeInputs.get(k) !== v).map(([k]) => k);
     assert.deepEqual(changed, [`${AGENT.poolAccess}::agents-allowed-workspaces`]);

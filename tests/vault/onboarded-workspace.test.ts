@@ -1,5 +1,6 @@
 /**
- * OnboardedWorkspace and its helpers on their own: a project entry gets the Vault side only,
+ * OnboardedWorkspace and its helpers on their own: a project entry gets the Vault side and its
+ * own variable set attached to the project (no agent mode, no workspace variables),
  * bindings fail closed on ids that are not ids, the project subject refuses globs in its literal
  * segments, and a Pulumi-managed engine identity is allowed what onboarded entries' roles need.
  */
@@ -13,6 +14,7 @@ import { onboardedWorkspaceArgs, vaultAwsEngineArgs } from "../../components/vau
 import { readOnboardedEntries } from "../../config/workspaces";
 import { readVaultSide } from "../../config/vault";
 import { readerFor } from "./fixtures";
+import * as pulumi from "@pulumi/pulumi";
 
 const SHARED = {
   audience: "vault.workload.identity",
@@ -44,13 +46,28 @@ const PROJECT_ENTRY = {
   apply: { policyArns: ["arn:aws:iam::123456789012:policy/analytics"] },
 };
 
+/** The args with the variable sets the stack would add (the shared set's id only: no resource). */
+function withSets(args: Omit<OnboardedWorkspaceArgs, "variableSets">): OnboardedWorkspaceArgs {
+  return {
+    ...args,
+    variableSets: {
+      shared: { variableSetId: pulumi.output("varset-Shared1"), members: [] },
+      organization: "acme",
+      projectSetName: "pool-hooks-prj-Analytics4",
+    },
+  };
+}
+
 describe("OnboardedWorkspace", () => {
   before(installMocks);
   beforeEach(() => recorder.reset());
 
-  it("gives a project entry its Vault roles and policies only: no agent mode, no variables, the values as an output", async () => {
+  it("gives a project entry its Vault roles and policies and its own variable set on the project: no agent mode, no workspace variables", async () => {
     const { side, entries } = configured({ workspaces: [PROJECT_ENTRY] });
-    const made = new OnboardedWorkspace("p", onboardedWorkspaceArgs(side, entries[0], SHARED, undefined));
+    const made = new OnboardedWorkspace(
+      "p",
+      withSets(onboardedWorkspaceArgs(side, entries[0], SHARED, undefined)),
+    );
     await settled();
     assert.deepEqual(recorder.resources.map((r) => r.type.split(":").pop()).sort(), [
       "AuthBackendRole",
@@ -60,6 +77,10 @@ describe("OnboardedWorkspace", () => {
       "Policy",
       "SecretBackendRole",
       "SecretBackendRole",
+      "VariableSet",
+      "VariableSetAttachment",
+      "VariableSetAttachment",
+      ...Array<string>(5).fill("VariableSetVariable"),
     ]);
     assert.equal(made.workspaceId, undefined);
     const vars = await new Promise<Record<string, string>>((resolve) => made.hookVariables.apply(resolve));
@@ -71,7 +92,9 @@ describe("OnboardedWorkspace", () => {
     const { side, entries } = configured({
       workspaces: [{ name: "billing", id: "ws-Billing3", apply: { policyArns: [BOUNDARY] } }],
     });
-    const args: OnboardedWorkspaceArgs = onboardedWorkspaceArgs(side, entries[0], SHARED, undefined);
+    const args: OnboardedWorkspaceArgs = withSets(
+      onboardedWorkspaceArgs(side, entries[0], SHARED, undefined),
+    );
     assert.throws(() => new OnboardedWorkspace("w", args), /needs poolAccess/);
     await settled();
     assert.deepEqual(
