@@ -1,7 +1,42 @@
 /** Shared set-up for the HCP Terraform provider tests: one API double and configured providers. */
 import type * as pulumi from "@pulumi/pulumi";
+import { agentPoolProvider } from "../../providers/tfc/agent-pool";
+import { agentPoolAllowedWorkspacesProvider } from "../../providers/tfc/agent-pool-allowed-workspaces";
+import { agentTokenProvider } from "../../providers/tfc/agent-token";
 import type { TfcProvider } from "../../providers/tfc/dynamic-support";
+import { variableProvider } from "../../providers/tfc/variable";
+import { variableSetProvider } from "../../providers/tfc/variable-set";
+import { variableSetAttachmentProvider } from "../../providers/tfc/variable-set-attachment";
+import { variableSetVariableProvider } from "../../providers/tfc/variable-set-variable";
+import { workspaceProvider } from "../../providers/tfc/workspace";
+import { workspaceExecutionProvider } from "../../providers/tfc/workspace-execution";
+import { serializeProvider } from "../support/dynamic-provider-host";
 import type { TfcApiDouble } from "../support/tfc-api-double";
+
+/** Every HCP Terraform resource kind the program has, by a short name. */
+export const TFC_PROVIDERS = {
+  pool: agentPoolProvider,
+  token: agentTokenProvider,
+  workspace: workspaceProvider,
+  variable: variableProvider,
+  access: agentPoolAllowedWorkspacesProvider,
+  execution: workspaceExecutionProvider,
+  set: variableSetProvider,
+  setVariable: variableSetVariableProvider,
+  attachment: variableSetAttachmentProvider,
+} as const;
+export type TfcKind = keyof typeof TFC_PROVIDERS;
+
+/** Each kind's provider serialized as Pulumi serializes it (the `__provider` text), none with secrets. */
+export async function serializeAll<K extends TfcKind>(kinds: readonly K[]): Promise<Record<K, string>> {
+  const out = {} as Record<K, string>;
+  for (const kind of kinds) {
+    const { text, containsSecrets } = await serializeProvider(TFC_PROVIDERS[kind]);
+    if (containsSecrets) throw new Error(`the ${kind} provider's serialized text contains secrets`);
+    out[kind] = text;
+  }
+  return out;
+}
 
 /** A stack config as the dynamic provider host hands it to `configure()`. */
 export function stackConfig(values: Record<string, string>): pulumi.dynamic.Config {

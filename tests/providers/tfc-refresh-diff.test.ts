@@ -6,43 +6,24 @@
  * (tests/support/tfc-api-shapes.ts), checked at the end.
  */
 import { strict as assert } from "node:assert";
-import { agentPoolProvider } from "../../providers/tfc/agent-pool";
-import { agentPoolAllowedWorkspacesProvider } from "../../providers/tfc/agent-pool-allowed-workspaces";
-import { agentTokenProvider } from "../../providers/tfc/agent-token";
-import { variableProvider } from "../../providers/tfc/variable";
-import { workspaceProvider } from "../../providers/tfc/workspace";
-import { workspaceExecutionProvider } from "../../providers/tfc/workspace-execution";
-import {
-  DynamicProviderHost,
-  PROVIDER_KEY,
-  rpcSecret,
-  serializeProvider,
-  type Props,
-} from "../support/dynamic-provider-host";
+import { DynamicProviderHost, PROVIDER_KEY, rpcSecret, type Props } from "../support/dynamic-provider-host";
 import { startTfcApiDouble, type TfcApiDouble } from "../support/tfc-api-double";
 import { undocumentedFields } from "../support/tfc-api-shapes";
+import { serializeAll } from "./tfc-fixtures";
 
-const PROVIDERS = {
-  pool: agentPoolProvider,
-  token: agentTokenProvider,
-  workspace: workspaceProvider,
-  variable: variableProvider,
-  access: agentPoolAllowedWorkspacesProvider,
-  execution: workspaceExecutionProvider,
-};
-type Kind = keyof typeof PROVIDERS;
+/** The kinds the program has besides the variable sets (tfc-variable-sets.test.ts does those). */
+const KINDS = ["pool", "token", "workspace", "variable", "access", "execution"] as const;
+type Kind = (typeof KINDS)[number];
 
 describe("refresh then diff, every tfc kind, through the dynamic-provider host", function () {
   this.timeout(120_000);
   let double: TfcApiDouble;
   let host: DynamicProviderHost;
-  const serialized = {} as Record<Kind, string>;
+  let serialized = {} as Record<Kind, string>;
 
   before(async () => {
     double = await startTfcApiDouble();
-    for (const [kind, provider] of Object.entries(PROVIDERS)) {
-      serialized[kind as Kind] = (await serializeProvider(provider)).text;
-    }
+    serialized = await serializeAll(KINDS);
     host = await DynamicProviderHost.start();
     await host.configure({ "tfc:hostname": double.url, "tfc:token": rpcSecret(double.validToken) });
   });

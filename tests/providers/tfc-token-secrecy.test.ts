@@ -6,49 +6,27 @@
  * host's log and every request the double received are scanned for the token.
  */
 import { strict as assert } from "node:assert";
-import { agentPoolProvider } from "../../providers/tfc/agent-pool";
-import { agentPoolAllowedWorkspacesProvider } from "../../providers/tfc/agent-pool-allowed-workspaces";
-import { agentTokenProvider } from "../../providers/tfc/agent-token";
 import { apiRequest } from "../../providers/tfc/client";
 import { resolveConnection } from "../../providers/tfc/credentials";
-import { variableProvider } from "../../providers/tfc/variable";
-import { workspaceProvider } from "../../providers/tfc/workspace";
-import { workspaceExecutionProvider } from "../../providers/tfc/workspace-execution";
-import {
-  DynamicProviderHost,
-  PROVIDER_KEY,
-  rpcSecret,
-  serializeProvider,
-  type Props,
-} from "../support/dynamic-provider-host";
+import { DynamicProviderHost, PROVIDER_KEY, rpcSecret, type Props } from "../support/dynamic-provider-host";
 import { startTfcApiDouble, type TfcApiDouble } from "../support/tfc-api-double";
-import { rejection } from "./tfc-fixtures";
+import { rejection, serializeAll, TFC_PROVIDERS, type TfcKind } from "./tfc-fixtures";
 
 const TOKEN = "tfc-LEAKCHECK-7f3a9b2c.atlasv1.Zm9vYmFy";
 
-const PROVIDERS = {
-  pool: agentPoolProvider,
-  token: agentTokenProvider,
-  workspace: workspaceProvider,
-  variable: variableProvider,
-  access: agentPoolAllowedWorkspacesProvider,
-  execution: workspaceExecutionProvider,
-};
-type Kind = keyof typeof PROVIDERS;
+type Kind = TfcKind;
 
 describe("the HCP Terraform API token leaks nowhere (host over gRPC, every kind, every path)", function () {
   this.timeout(120_000);
   let double: TfcApiDouble;
   let host: DynamicProviderHost;
-  const serialized = {} as Record<Kind, string>;
+  let serialized = {} as Record<Kind, string>;
   /** Everything the providers handed back to the engine, as text. */
   const seen: string[] = [];
 
   before(async () => {
     double = await startTfcApiDouble(TOKEN);
-    for (const [kind, provider] of Object.entries(PROVIDERS)) {
-      serialized[kind as Kind] = (await serializeProvider(provider)).text;
-    }
+    serialized = await serializeAll(Object.keys(TFC_PROVIDERS) as Kind[]);
     host = await DynamicProviderHost.start();
     await host.configure({ "tfc:hostname": double.url, "tfc:token": rpcSecret(TOKEN) });
   });
@@ -89,6 +67,24 @@ describe("the HCP Terraform API token leaks nowhere (host over gRPC, every kind,
       category: "env",
       sensitive: true,
     });
+    const set = await up("set", { organization: "acme", name: "shared", description: "hook settings" });
+    const setVariable = await up("setVariable", {
+      variableSetId: set.id,
+      key: "TFC_VAULT_ADDR",
+      value: "https://vault.example:8200",
+      category: "env",
+      sensitive: true,
+    });
+    const attachment = await up("attachment", { variableSetId: set.id, workspaceId: ws.id });
+    keep(await host.update(set.id, set.props, { ...set.inputs, description: "changed" }));
+    keep(
+      await host.update(setVariable.id, setVariable.props, {
+        ...setVariable.inputs,
+        value: "https://v2.example",
+      }),
+    );
+    await failed(host.create(withProvider("set", { organization: "acme", name: "shared" }))); // 422 taken
+    await failed(host.create(withProvider("set", { organization: "nope", name: "x" }))); // 404
     keep(await host.update(ws.id, ws.props, { ...ws.inputs, name: "w2" }));
     keep(await host.update(variable.id, variable.props, { ...variable.inputs, value: "https://v2.example" }));
     keep(await host.update(pool.id, pool.props, { ...pool.inputs, name: "p2" }));
@@ -113,6 +109,9 @@ describe("the HCP Terraform API token leaks nowhere (host over gRPC, every kind,
     double.managingResources.clear();
 
     for (const [id, props] of [
+      [attachment.id, attachment.props],
+      [setVariable.id, setVariable.props],
+      [set.id, set.props],
       [variable.id, variable.props],
       [exec.id, exec.props],
       [access.id, access.props],

@@ -4,26 +4,13 @@
  * change), update, drift, delete, and the double's answers checked against the documented fields.
  */
 import { strict as assert } from "node:assert";
-import { variableSetProvider } from "../../providers/tfc/variable-set";
-import { variableSetAttachmentProvider } from "../../providers/tfc/variable-set-attachment";
-import { variableSetVariableProvider } from "../../providers/tfc/variable-set-variable";
-import {
-  DynamicProviderHost,
-  PROVIDER_KEY,
-  rpcSecret,
-  serializeProvider,
-  type Props,
-} from "../support/dynamic-provider-host";
+import { DynamicProviderHost, PROVIDER_KEY, rpcSecret, type Props } from "../support/dynamic-provider-host";
 import { startTfcApiDouble, type TfcApiDouble } from "../support/tfc-api-double";
 import { undocumentedFields } from "../support/tfc-api-shapes";
-import { rejection } from "./tfc-fixtures";
+import { rejection, serializeAll } from "./tfc-fixtures";
 
-const PROVIDERS = {
-  set: variableSetProvider,
-  variable: variableSetVariableProvider,
-  attachment: variableSetAttachmentProvider,
-};
-type Kind = keyof typeof PROVIDERS;
+const KINDS = { set: "set", variable: "setVariable", attachment: "attachment" } as const;
+type Kind = keyof typeof KINDS;
 
 describe("tfc variable sets through the dynamic-provider host", function () {
   this.timeout(120_000);
@@ -33,11 +20,8 @@ describe("tfc variable sets through the dynamic-provider host", function () {
 
   before(async () => {
     double = await startTfcApiDouble();
-    for (const [kind, provider] of Object.entries(PROVIDERS)) {
-      const { text, containsSecrets } = await serializeProvider(provider);
-      assert.equal(containsSecrets, false);
-      serialized[kind as Kind] = text;
-    }
+    const texts = await serializeAll(Object.values(KINDS));
+    for (const [kind, name] of Object.entries(KINDS)) serialized[kind as Kind] = texts[name];
     host = await DynamicProviderHost.start();
     await host.configure({ "tfc:hostname": double.url, "tfc:token": rpcSecret(double.validToken) });
   });
