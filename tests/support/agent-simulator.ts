@@ -131,6 +131,11 @@ export class AgentSimulator {
     return path.join(this.host.layout.stateDir, `${this.runId}-${phase}.json`);
   }
 
+  /** The keeper's record next to it (hooks/src/keeper-record.ts). */
+  keeperFile(phase: Phase): string {
+    return path.join(this.host.layout.stateDir, `${this.runId}-${phase}.keeper.json`);
+  }
+
   isDisposed(): boolean {
     return !fs.existsSync(this.home);
   }
