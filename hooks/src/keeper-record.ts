@@ -11,6 +11,8 @@ import type { ProcessIdentity } from "./proc";
 export type KeeperStatus =
   /** Renewing; `expiresAt` is the earlier of the lease's and the token's expiry. */
   | "renewing"
+  /** A max TTL stops renewal: the credentials end at `expiresAt`; the agent is still watched. */
+  | "capped"
   /** Renewal failed or reached the max TTL: the credentials expired (or expire) at `expiresAt`. */
   | "failed"
   /** The job's agent is gone: the keeper stopped renewing and revoked what it could. */

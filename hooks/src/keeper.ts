@@ -30,6 +30,13 @@ export function pollMs(ttlSeconds: number): number {
 interface Held {
   expiresAt: number;
   readonly ttlSeconds: number;
+  /** Vault granted less than asked: the max TTL is reached, renewing again gains nothing. */
+  capped: boolean;
+}
+
+function renewed(h: Held, grantedSeconds: number): void {
+  h.expiresAt = Date.now() + grantedSeconds * 1000;
+  if (grantedSeconds < h.ttlSeconds) h.capped = true;
 }
 
 function due(h: Held, now: number): boolean {
@@ -57,10 +64,11 @@ export async function runKeeper(
     start.keeper.pid !== process.pid
   )
     return 2;
-  const lease: Held = { expiresAt: state.expiresAt, ttlSeconds: state.leaseSeconds ?? 0 };
+  const lease: Held = { expiresAt: state.expiresAt, ttlSeconds: state.leaseSeconds ?? 0, capped: false };
   const token: Held = {
     expiresAt: state.tokenExpiresAt ?? state.expiresAt,
     ttlSeconds: state.tokenSeconds ?? 0,
+    capped: false,
   };
   if (!(lease.ttlSeconds > 0 && token.ttlSeconds > 0)) return 2;
   let record: KeeperRecord = {
@@ -106,28 +114,35 @@ export async function runKeeper(
         });
         return 1;
       }
-      if (due(lease, now) || due(token, now)) {
+      const renewToken = !token.capped && due(token, now);
+      const renewLeaseNow = !lease.capped && due(lease, now);
+      if (renewToken || renewLeaseNow) {
         vault.setDeadline(new Deadline(record.expiresAt, "the credentials' expiry"));
         try {
           // The token first: the lease is renewed with it, and an expired token takes the lease along.
-          const tokenTtl = await renewSelf(vault, state.token, token.ttlSeconds);
-          const leaseTtl = await renewLease(vault, state.token, state.leaseId, lease.ttlSeconds);
-          const at = Date.now();
-          const capped = tokenTtl < token.ttlSeconds || leaseTtl < lease.ttlSeconds;
-          token.expiresAt = at + tokenTtl * 1000;
-          lease.expiresAt = at + leaseTtl * 1000;
+          if (renewToken) renewed(token, await renewSelf(vault, state.token, token.ttlSeconds));
+          if (renewLeaseNow)
+            renewed(lease, await renewLease(vault, state.token, state.leaseId, lease.ttlSeconds));
           failures = 0;
           record = {
-            ...record,
+            version: 1,
+            keeper: record.keeper,
+            agent: record.agent,
+            status: record.status,
             expiresAt: Math.min(token.expiresAt, lease.expiresAt),
             renewals: record.renewals + 1,
+            // A renewal that worked clears an earlier failure; a cap stays said.
+            ...(record.status === "capped" && record.reason !== undefined ? { reason: record.reason } : {}),
           };
-          if (capped) {
-            // Vault grants no more than the max TTL: this is the last extension there will be.
-            record = { ...record, status: "failed", reason: "the max TTL Vault allows ends them" };
-            saveKeeperRecord(recordFile, record);
-            return 0;
-          }
+          // Vault grants no more than a max TTL: the lease's (mount) or the token's (JWT role) ends
+          // them. Until then the keeper still watches the agent, to revoke early if the job dies.
+          const cap = lease.capped
+            ? "the lease's max TTL"
+            : token.capped && token.expiresAt <= lease.expiresAt
+              ? "the token's max TTL"
+              : undefined;
+          if (cap !== undefined && record.status !== "capped")
+            record = { ...record, status: "capped", reason: `${cap} (set in Vault) ends them` };
           saveKeeperRecord(recordFile, record);
         } catch (err) {
           failures++;

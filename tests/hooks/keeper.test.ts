@@ -192,9 +192,24 @@ describe("hooks: the keeper", function () {
     const end = await post();
     assertFailedWith(
       end,
-      /credentials expired at \S+, before terraform-post-plan ran: the max TTL Vault allows ends them/,
+      /credentials expired at \S+, before terraform-post-plan ran: the lease's max TTL \(set in Vault\) ends them/,
     );
     for (const f of [sim.stateFile("plan"), sim.keeperFile("plan")]) fs.rmSync(f, { force: true });
+  });
+
+  it("a token whose TTL is its max (as the JWT roles set it) still lets the keeper renew a shorter lease until the token ends", async () => {
+    await setUp({ ...SHORT, tokenTtlSeconds: 2 * TTL, tokenMaxTtlSeconds: 2 * TTL });
+    const { creds } = await pre();
+    const keeper = record(sim, "plan").keeper;
+    // Past the lease's own TTL, and past the token's first (capped) renewal.
+    await sleep((TTL + TTL / 2) * 1000);
+    assert.equal(await awsAccepts(world, creds), true, "the lease was renewed beyond its TTL");
+    assert.equal(isAlive(keeper), true);
+    assert.equal(record(sim, "plan").status, "capped");
+    assert.match(record(sim, "plan").reason ?? "", /the token's max TTL/);
+    const end = await post();
+    assert.equal(end.code, 0, end.stderr);
+    await assertCleanAfterRun(world, sim);
   });
 
   it("two phases on one agent have a keeper each; one post hook stops only its own; a phase token cannot renew the other's lease", async () => {
