@@ -93,6 +93,10 @@ describe("hooks: the keeper", function () {
     assert.equal(await awsAccepts(world, creds), true);
     const keeper = record(sim, "plan").keeper;
     assert.equal(isAlive(keeper), true, "a keeper runs after the pre hook");
+    // Detached: its own session (stat field 6 = its pid), stdio on /dev/null.
+    const stat = fs.readFileSync(`/proc/${keeper.pid}/stat`, "utf8");
+    assert.equal(Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[3]), keeper.pid);
+    for (const fd of [0, 1, 2]) assert.equal(fs.readlinkSync(`/proc/${keeper.pid}/fd/${fd}`), "/dev/null");
     await agent.kill();
     // Bound: one TTL plus one renewal step (TTL/2), counted from the kill.
     const bound = (TTL + TTL / 2) * 1000;
