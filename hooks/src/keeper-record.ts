@@ -26,6 +26,8 @@ export interface KeeperRecord {
   /** Epoch ms the credentials expire unless renewed again. */
   readonly expiresAt: number;
   readonly renewals: number;
+  /** Epoch ms the keeper revoked the lease, proven gone by a lookup ("job-gone" only). */
+  readonly revokedAt?: number;
   /** Why it stopped ("failed", "job-gone"); never holds a secret. */
   readonly reason?: string;
 }

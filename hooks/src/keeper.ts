@@ -102,6 +102,7 @@ export async function runKeeper(
           ...record,
           status: "job-gone",
           reason: `the agent (pid ${record.agent.pid}) is gone; ${r.gone ? "lease revoked" : `lease not confirmed revoked (${r.reason})`}`,
+          ...(r.gone ? { revokedAt: Date.now() } : {}),
         };
         saveKeeperRecord(recordFile, record);
         return 0;

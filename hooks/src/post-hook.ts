@@ -42,6 +42,16 @@ export async function runPostHook(hook: HookKind, env: NodeJS.ProcessEnv, starte
   if (keeper !== undefined) await stopKeeper(keeper);
   const vault = new VaultClient(state.vault, Deadline.hardLimit(hook, env, startedAt));
   try {
+    if (keeper?.status === "job-gone" && keeper.revokedAt !== undefined) {
+      // The keeper saw the agent gone and revoked (with proof); yet this post hook runs, so the
+      // agent it watched was not the job's: the phase ran without credentials from then on.
+      deleteState(file);
+      deleteKeeperRecord(recordFile);
+      throw new HookFailure(
+        `the keeper revoked this phase's credentials at ${new Date(keeper.revokedAt).toISOString()}, before terraform-post-${hook.phase} ran: ${keeper.reason ?? "job gone"}`,
+        'how the agent starts hooks (docs/hooks.md, "The keeper"): the keeper watches the process that ran the hook launcher',
+      );
+    }
     const expired = keeper === undefined ? undefined : expiredDuringPhase(keeper, hook.phase);
     if (expired !== undefined) {
       // Vault revokes an expired lease (and an expired token's leases) itself; look anyway.

@@ -61,8 +61,8 @@ export function commandLine(pid: number): string[] {
 }
 
 /**
- * The agent that ran this hook: the parent of the outermost ancestor whose command line runs a
- * hook launcher (`.../hooks/terraform-pre-<phase>`). Between that launcher and this process sit
+ * The agent that ran this hook: the first non-shell ancestor above the outermost ancestor whose
+ * command line runs a hook launcher (`.../hooks/terraform-pre-<phase>`). Between that launcher and this process sit
  * its command-substitution subshell, sudo and the wrapper (exec'ed into env, then Node), depending
  * on the shell and sudo; the launcher is the fixed point. Undefined when no such ancestor exists.
  */
@@ -74,6 +74,17 @@ export function agentOf(selfPid: number, launcherName: string): ProcessIdentity 
     pid = parentOf(pid);
   }
   if (outermost === undefined) return undefined;
-  const agent = parentOf(outermost);
+  // How the agent starts a hook (directly, or through `sh -c`) is unconfirmed
+  // (docs/upstream-behaviour.md): a shell in between exits with the hook, so it is skipped.
+  let agent = parentOf(outermost);
+  for (let depth = 0; agent !== undefined && agent > 1 && depth < 4 && isShell(agent); depth++)
+    agent = parentOf(agent);
   return agent === undefined || agent <= 1 ? undefined : identify(agent);
+}
+
+const SHELLS = new Set(["sh", "dash", "bash", "ash", "busybox"]);
+
+function isShell(pid: number): boolean {
+  const argv0 = commandLine(pid)[0] ?? "";
+  return SHELLS.has(argv0.slice(argv0.lastIndexOf("/") + 1).replace(/^-/, ""));
 }

@@ -64,6 +64,11 @@ describe("keeper: schedule and /proc", () => {
       assert.equal(r.status, 0, r.stderr);
       const agent = JSON.parse(r.stdout.trim()) as { pid: number };
       assert.equal(agent.pid, process.pid, "the agent is the process that ran the launcher");
+      // An agent that starts hooks through `sh -c` (unconfirmed either way): the shell exits with
+      // the hook, so it is not the agent.
+      const viaShell = spawnSync("/bin/sh", ["-c", `"${launcher}"; exit $?`], { encoding: "utf8" });
+      assert.equal(viaShell.status, 0, viaShell.stderr);
+      assert.equal((JSON.parse(viaShell.stdout.trim()) as { pid: number }).pid, process.pid);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

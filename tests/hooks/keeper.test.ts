@@ -110,6 +110,21 @@ describe("hooks: the keeper", function () {
     assert.equal(world.vault.liveTokens().length, 0);
   });
 
+  it("the keeper revoked because it saw its agent gone, yet a post hook runs: exit 1, saying so", async () => {
+    await setUp();
+    // The pre hook through a short-lived stand-in agent; the post hook through another one.
+    const first = sim.startAgent();
+    await pre("plan", sim, first);
+    await first.kill();
+    await until("the keeper revokes", () => record(sim, "plan").status === "job-gone", 5000);
+    const end = await post();
+    assertFailedWith(
+      end,
+      /^terraform-post-plan: ERROR: the keeper revoked this phase's credentials at \S+, before terraform-post-plan ran: the agent \(pid \d+\) is gone; lease revoked; check: /,
+    );
+    await assertCleanAfterRun(world, sim);
+  });
+
   it("keeper killed (agent alive): the credentials expire at their TTL, and the post hook says so, exit 1", async () => {
     await setUp();
     const { creds } = await pre();
