@@ -262,6 +262,39 @@ describe("hooks: the keeper", function () {
     await assertCleanAfterRun(world, sim);
   });
 
+  it("a lease minted by run code with the replayed JWT has no keeper: it dies at its own TTL while the phase's lives on", async () => {
+    await setUp();
+    const { creds } = await pre();
+    const mine = JSON.parse(fs.readFileSync(sim.stateFile("plan"), "utf8")) as IssuedState;
+    // Run code replays the phase's JWT (it is in the run environment) and reads its own keys.
+    const jwt = world.issuer.issue({ ...RUN, phase: "plan", runId: sim.runId });
+    const call = async (method: string, p: string, token?: string, body?: unknown) => {
+      const res = await fetch(`${world.vault.address}/v1/${p}`, {
+        method,
+        headers: token ? { "X-Vault-Token": token } : {},
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return (await res.json()) as Record<string, Record<string, string>>;
+    };
+    const login = await call("POST", "auth/jwt/login", undefined, { role: "tfc-plan", jwt });
+    const stolen = await call("GET", "aws/creds/plan", login.auth.client_token);
+    const theirs = stolen.lease_id as unknown as string;
+    assert.ok(world.vault.liveLeases().some((l) => l.leaseId === theirs));
+    await until(
+      "the replayed lease ends at its TTL",
+      () => !world.vault.liveLeases().some((l) => l.leaseId === theirs),
+      TTL * 1000 + 1500,
+    );
+    assert.ok(
+      world.vault.liveLeases().some((l) => l.leaseId === mine.leaseId),
+      "the phase's own lease is still renewed",
+    );
+    assert.equal(await awsAccepts(world, creds), true);
+    const end = await post();
+    assert.equal(end.code, 0, end.stderr);
+    await assertCleanAfterRun(world, sim);
+  });
+
   it("STS credentials get no keeper (they cannot be renewed)", async () => {
     await setUp({ ...SHORT, credentialType: "assumed_role" });
     const { handed } = await pre();
