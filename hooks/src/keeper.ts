@@ -65,12 +65,14 @@ export async function runKeeper(
   )
     return 2;
   const lease: Held = { expiresAt: state.expiresAt, ttlSeconds: state.leaseSeconds ?? 0, capped: false };
+  // A token without a TTL (lease_duration 0: it does not expire) needs no renewal.
+  const tokenSeconds = state.tokenSeconds ?? 0;
   const token: Held = {
-    expiresAt: state.tokenExpiresAt ?? state.expiresAt,
-    ttlSeconds: state.tokenSeconds ?? 0,
-    capped: false,
+    expiresAt: tokenSeconds > 0 ? (state.tokenExpiresAt ?? state.expiresAt) : Number.POSITIVE_INFINITY,
+    ttlSeconds: tokenSeconds,
+    capped: tokenSeconds <= 0,
   };
-  if (!(lease.ttlSeconds > 0 && token.ttlSeconds > 0)) return 2;
+  if (!(lease.ttlSeconds > 0)) return 2;
   let record: KeeperRecord = {
     ...start,
     keeper: self,

@@ -89,7 +89,7 @@ export async function runPreHook(hook: HookKind, env: NodeJS.ProcessEnv, started
       maskedKeyId: maskKeyId(creds.accessKeyId),
       leaseSeconds: creds.leaseSeconds,
       tokenSeconds,
-      tokenExpiresAt: obtainedAt + tokenSeconds * 1000,
+      ...(tokenSeconds > 0 ? { tokenExpiresAt: obtainedAt + tokenSeconds * 1000 } : {}),
     });
     const ready = await waitUntilUsable(creds, settings.authType === "iam_user" ? 3 : 1, deadline, env);
     if (settings.sleepSeconds > 0)
@@ -109,7 +109,8 @@ export async function runPreHook(hook: HookKind, env: NodeJS.ProcessEnv, started
         runId,
         hook.phase,
         agent,
-        obtainedAt + Math.min(creds.leaseSeconds, tokenSeconds) * 1000,
+        obtainedAt +
+          (tokenSeconds > 0 ? Math.min(creds.leaseSeconds, tokenSeconds) : creds.leaseSeconds) * 1000,
       );
     }
 
