@@ -81,7 +81,7 @@ export async function runKeeper(
   };
   saveKeeperRecord(recordFile, record);
   const vault = new VaultClient(state.vault, new Deadline(record.expiresAt, "the credentials' expiry"));
-  const poll = pollMs(Math.min(lease.ttlSeconds, token.ttlSeconds));
+  const poll = pollMs(token.ttlSeconds > 0 ? Math.min(lease.ttlSeconds, token.ttlSeconds) : lease.ttlSeconds);
   let failures = 0;
   // The post hook's stop: exit at once (the record is the post hook's to delete; writes are sync).
   process.on("SIGTERM", () => process.exit(0));
