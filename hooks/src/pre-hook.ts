@@ -124,7 +124,7 @@ export async function runPreHook(hook: HookKind, env: NodeJS.ProcessEnv, started
     });
     const expiry = isSts(settings.authType)
       ? `, expires ${new Date(obtainedAt + creds.leaseSeconds * 1000).toISOString()}`
-      : "";
+      : " (renewed while this phase runs)";
     info(
       `AWS credentials ready for ${hook.phase}: Vault role "${settings.awsRole}", ${settings.authType}, lease TTL ${formatDuration(creds.leaseSeconds)}${expiry}, ` +
         `usable after ${(ready.elapsedMs / 1000).toFixed(1)} s (${ready.probes} probes), key ${maskKeyId(creds.accessKeyId)}`,

@@ -34,7 +34,7 @@ describe("hooks: simulated runs", function () {
       assert.match(
         phase.pre.stdout,
         new RegExp(
-          `AWS credentials ready for ${phase.phase}: Vault role "${phase.phase}", iam_user, lease TTL 15m0s, usable after [0-9.]+ s \\(\\d+ probes\\), key AKIA\\*{12}[A-Z2-7]{4}`,
+          `AWS credentials ready for ${phase.phase}: Vault role "${phase.phase}", iam_user, lease TTL 15m0s \\(renewed while this phase runs\\), usable after [0-9.]+ s \\(\\d+ probes\\), key AKIA\\*{12}[A-Z2-7]{4}`,
         ),
       );
       assert.match(
