@@ -7,7 +7,10 @@
  *   a parameter: Vault's handler takes a body `lease_id` before the URL's, and the ACL only sees
  *   the URL, so without the denial the grant would revoke any lease in the namespace;
  * - `PUT sys/leases/lookup` with `lease_id` allowed only under that role's lease prefix;
- * - `auth/token/revoke-self` and `auth/token/lookup-self`.
+ * - `auth/token/revoke-self` and `auth/token/lookup-self`;
+ * - for the keeper (docs/hooks.md, "The keeper"): `PUT sys/leases/renew` with `lease_id` allowed
+ *   only under that role's lease prefix (the body's `lease_id` is the one Vault renews), and
+ *   `auth/token/renew-self`.
  * What remains: a lease prefix covers every lease of the role, so a phase token can revoke or look
  * up the leases of other runs of the same workspace phase (see docs/vault-side.md, "What a run
  * token can do"). See docs/upstream-behaviour.md#vault-tokens-and-leases.
@@ -58,6 +61,12 @@ export function phaseGrants(mountPath: string, roleName: string, type: Credentia
     },
     { path: "auth/token/revoke-self", capabilities: ["update"] as const },
     { path: "auth/token/lookup-self", capabilities: ["read"] as const },
+    {
+      path: "sys/leases/renew",
+      capabilities: ["update"] as const,
+      allowedParameters: { lease_id: leasePrefixes.map((prefix) => `${prefix}*`), increment: [] },
+    },
+    { path: "auth/token/renew-self", capabilities: ["update"] as const },
   ];
 }
 

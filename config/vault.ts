@@ -516,7 +516,9 @@ export function readVaultSide(r: ConfigReader, mode: VaultMode = "external"): Va
     );
   }
 
-  const leaseTtl = r.integer("leaseTtlSeconds", 1800, { min: 60, max: 604800 });
+  // Short: the hooks' keeper renews it while the phase lives, so an interrupted phase leaves keys
+  // that die within one TTL; maxLeaseTtlSeconds bounds the whole phase (docs/hooks.md, "The keeper").
+  const leaseTtl = r.integer("leaseTtlSeconds", 300, { min: 60, max: 604800 });
   const maxLeaseTtl = r.integer("maxLeaseTtlSeconds", 3600, { min: 60, max: 604800 });
   if (leaseTtl > maxLeaseTtl) {
     r.fail(

@@ -2,6 +2,7 @@
 //   hooks/terraform-{pre,post}-{plan,apply}   launchers the agent runs (copied into its hooks dir)
 //   libexec/terraform-{pre,post}-{plan,apply} root-owned wrappers sudo starts as the hooks' user
 //   lib/terraform-{pre,post}-{plan,apply}.cjs one bundle per hook (post hooks carry no STS signer)
+//   lib/tfc-jit-aws-keeper.cjs                the keeper a pre hook leaves (hooks/src/keeper.ts)
 //   lib/warm-compile-cache.cjs                loads the four bundles once at image build
 //   sudoers                                   the sudo rule, for /etc/sudoers.d/
 //   bin/start-agent                           the image's entrypoint
@@ -67,11 +68,30 @@ for (const hook of layout.HOOK_NAMES) {
   });
 }
 
+// The keeper: started by the pre hooks from the same lib/ directory (hooks/src/keeper-control.ts).
+await build({
+  stdin: {
+    contents: `import { keeperMain } from "./keeper-main";\nif (require.main === module) keeperMain(process.argv.slice(2));\n`,
+    resolveDir: join(here, "src"),
+    sourcefile: "tfc-jit-aws-keeper.ts",
+    loader: "ts",
+  },
+  outfile: join(dist, "lib", "tfc-jit-aws-keeper.cjs"),
+  bundle: true,
+  platform: "node",
+  mainFields: ["module", "main"],
+  target: "node24",
+  format: "cjs",
+  minify: true,
+  legalComments: "eof",
+  logLevel: "warning",
+});
+
 const L = layout.IMAGE_LAYOUT;
 const warm = `"use strict";
 // Run once at image build as ${L.hooksUser}, with NODE_COMPILE_CACHE set as the wrappers set it:
 // the first hook of a fresh container then starts with a warm cache. Loads, runs no hook.
-${layout.HOOK_NAMES.map((h) => `require("./${h}.cjs");`).join("\n")}
+${[...layout.HOOK_NAMES, "tfc-jit-aws-keeper"].map((h) => `require("./${h}.cjs");`).join("\n")}
 require("node:module").flushCompileCache?.();
 console.log("tfc-jit-aws hooks: compile cache " + (require("node:module").getCompileCacheDir?.() ?? "unavailable"));
 `;

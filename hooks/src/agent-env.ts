@@ -7,7 +7,12 @@
 import { HookFailure } from "./failure";
 
 /** The only names a launcher appends to `$TFC_AGENT_ENV`; any other line is printed to the run log. */
-export const HANDED_BACK = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"] as const;
+export const HANDED_BACK = [
+  "AWS_ACCESS_KEY_ID",
+  "AWS_SECRET_ACCESS_KEY",
+  "AWS_SESSION_TOKEN",
+  "TFC_WORKLOAD_IDENTITY_TOKEN",
+] as const;
 
 export function credentialLines(
   vars: Readonly<Partial<Record<(typeof HANDED_BACK)[number], string>>>,

@@ -11,6 +11,8 @@ import { formatDuration, HookFailure } from "./failure";
 import type { HookKind } from "./hook-name";
 import { info, registerSecret } from "./output";
 import { notRevoked, revokeWithProof } from "./revocation";
+import { stopKeeper } from "./keeper-control";
+import { deleteKeeperRecord, type KeeperRecord, keeperRecordPath, loadKeeperRecord } from "./keeper-record";
 import { deleteState, loadState, requireRunId, statePath } from "./state-file";
 import { isSts, revokeSelf } from "./vault-api";
 import { VaultClient } from "./vault-client";
@@ -34,8 +36,36 @@ export async function runPostHook(hook: HookKind, env: NodeJS.ProcessEnv, starte
     );
   }
   registerSecret(state.token);
+  // The keeper goes first, so nothing renews what is about to be revoked.
+  const recordFile = keeperRecordPath(file);
+  const keeper = loadKeeperRecord(recordFile);
+  if (keeper !== undefined) await stopKeeper(keeper);
   const vault = new VaultClient(state.vault, Deadline.hardLimit(hook, env, startedAt));
   try {
+    if (keeper?.status === "job-gone" && keeper.revokedAt !== undefined) {
+      // The keeper saw the agent gone and revoked (with proof); yet this post hook runs, so the
+      // agent it watched was not the job's: the phase ran without credentials from then on.
+      deleteState(file);
+      deleteKeeperRecord(recordFile);
+      throw new HookFailure(
+        `the keeper revoked this phase's credentials at ${new Date(keeper.revokedAt).toISOString()}, before terraform-post-${hook.phase} ran: ${keeper.reason ?? "job gone"}`,
+        'how the agent starts hooks (docs/hooks.md, "The keeper"): the keeper watches the process that ran the hook launcher',
+      );
+    }
+    const expired = keeper === undefined ? undefined : expiredDuringPhase(keeper, hook.phase);
+    if (expired !== undefined) {
+      // Vault revokes an expired lease (and an expired token's leases) itself; look anyway.
+      const r = await revokeWithProof(vault, state.token, state.leaseId);
+      if (!r.gone) {
+        // Kept: the hook can be run again once Vault can prove the lease gone.
+        const nr = notRevoked(state.leaseId, r, (state.expiresAt - Date.now()) / 1000);
+        throw new HookFailure(`${expired.what}; and ${nr.what}`, nr.check);
+      }
+      await revokeSelf(vault, state.token).catch(() => undefined);
+      deleteState(file);
+      deleteKeeperRecord(recordFile);
+      throw expired;
+    }
     const revocation = await revokeWithProof(vault, state.token, state.leaseId);
     if (!revocation.gone) throw notRevoked(state.leaseId, revocation, (state.expiresAt - Date.now()) / 1000);
     let tokenNote: string;
@@ -61,7 +91,21 @@ export async function runPostHook(hook: HookKind, env: NodeJS.ProcessEnv, starte
       );
     }
     deleteState(file);
+    deleteKeeperRecord(recordFile);
   } finally {
     vault.close();
   }
+}
+
+/** The failure to report when the credentials expired before this post hook ran, else undefined. */
+function expiredDuringPhase(record: KeeperRecord, phase: string): HookFailure | undefined {
+  if (record.expiresAt > Date.now()) return undefined;
+  const why =
+    record.status === "renewing"
+      ? "the keeper stopped renewing them (it was killed or died)"
+      : (record.reason ?? record.status);
+  return new HookFailure(
+    `credentials expired at ${new Date(record.expiresAt).toISOString()}, before terraform-post-${phase} ran: ${why}`,
+    "Vault's reachability from the agent and the max TTLs (maxLeaseTtlSeconds, the JWT role's token_max_ttl) against the phase's length; the phase may have failed for lack of AWS credentials",
+  );
 }

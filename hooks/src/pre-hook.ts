@@ -14,7 +14,10 @@ import type { HookKind } from "./hook-name";
 import { info, registerSecret } from "./output";
 import { waitUntilUsable } from "./readiness";
 import { revokeWithProof } from "./revocation";
-import { deleteState, loadState, requireRunId, saveState, statePath } from "./state-file";
+import { startKeeper, stopKeeper } from "./keeper-control";
+import { deleteKeeperRecord, keeperRecordPath, loadKeeperRecord } from "./keeper-record";
+import { agentOf } from "./proc";
+import { deleteState, loadState, requireRunId, saveState, stateDir, statePath } from "./state-file";
 import { type AwsCredentials, credentialsPath, isSts, login, readCredentials, revokeSelf } from "./vault-api";
 import { VaultClient } from "./vault-client";
 
@@ -47,6 +50,7 @@ export async function runPreHook(hook: HookKind, env: NodeJS.ProcessEnv, started
   saveState(file, { version: 2, status: "started", runId, phase: hook.phase, startedAt });
   const vault = new VaultClient(settings.vault, deadline);
   let token: string | undefined;
+  let tokenSeconds = 0;
   let creds: AwsCredentials | undefined;
   try {
     token = await step(
@@ -55,6 +59,7 @@ export async function runPreHook(hook: HookKind, env: NodeJS.ProcessEnv, started
       async () => {
         const result = await login(vault, settings);
         registerSecret(result.token);
+        tokenSeconds = result.ttlSeconds;
         return result.token;
       },
     );
@@ -82,19 +87,44 @@ export async function runPreHook(hook: HookKind, env: NodeJS.ProcessEnv, started
       awsRole: settings.awsRole,
       expiresAt: obtainedAt + creds.leaseSeconds * 1000,
       maskedKeyId: maskKeyId(creds.accessKeyId),
+      leaseSeconds: creds.leaseSeconds,
+      tokenSeconds,
+      ...(tokenSeconds > 0 ? { tokenExpiresAt: obtainedAt + tokenSeconds * 1000 } : {}),
     });
     const ready = await waitUntilUsable(creds, settings.authType === "iam_user" ? 3 : 1, deadline, env);
     if (settings.sleepSeconds > 0)
       await sleep(Math.min(settings.sleepSeconds * 1000, deadline.remainingMs()));
 
+    // Renewable credentials get a keeper; STS credentials cannot be renewed (docs/hooks.md, "The keeper").
+    if (!isSts(settings.authType)) {
+      const agent = agentOf(process.pid, hook.name);
+      if (agent === undefined)
+        throw new HookFailure(
+          "cannot find the agent process that ran this hook, so nothing could tell when its job is gone",
+          "that the hook runs through its launcher in the agent's hooks directory (/proc must be readable)",
+        );
+      startKeeper(
+        stateDir(env),
+        keeperRecordPath(file),
+        runId,
+        hook.phase,
+        agent,
+        obtainedAt +
+          (tokenSeconds > 0 ? Math.min(creds.leaseSeconds, tokenSeconds) : creds.leaseSeconds) * 1000,
+      );
+    }
+
     const handBack = credentialLines({
       AWS_ACCESS_KEY_ID: creds.accessKeyId,
       AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
       ...(creds.sessionToken ? { AWS_SESSION_TOKEN: creds.sessionToken } : {}),
+      // Best effort: asks the agent to give Terraform an empty workload identity token, so run code
+      // cannot replay it (whether the agent honours this override is unconfirmed; docs/upstream-behaviour.md).
+      TFC_WORKLOAD_IDENTITY_TOKEN: "",
     });
     const expiry = isSts(settings.authType)
       ? `, expires ${new Date(obtainedAt + creds.leaseSeconds * 1000).toISOString()}`
-      : "";
+      : " (renewed while this phase runs)";
     info(
       `AWS credentials ready for ${hook.phase}: Vault role "${settings.awsRole}", ${settings.authType}, lease TTL ${formatDuration(creds.leaseSeconds)}${expiry}, ` +
         `usable after ${(ready.elapsedMs / 1000).toFixed(1)} s (${ready.probes} probes), key ${maskKeyId(creds.accessKeyId)}`,
@@ -103,9 +133,16 @@ export async function runPreHook(hook: HookKind, env: NodeJS.ProcessEnv, started
     process.stdout.write(handBack);
   } catch (err) {
     vault.setDeadline(Deadline.hardLimit(hook, env, startedAt));
+    // A keeper must never renew what this hook gives up on.
+    const keeper = loadKeeperRecord(keeperRecordPath(file));
+    if (keeper !== undefined) await stopKeeper(keeper);
     const cleanup = token === undefined ? { note: "", clean: true } : await undo(vault, token, creds);
-    // Kept when something may still be live: the post hook tries again and reports it.
-    if (cleanup.clean) deleteState(file);
+    // Kept when something may still be live: the post hook tries again and reports it. Deleting
+    // the state also stops a keeper this hook started (it exits when its state is gone).
+    if (cleanup.clean) {
+      deleteState(file);
+      deleteKeeperRecord(keeperRecordPath(file));
+    }
     if (err instanceof HookFailure && cleanup.note !== "")
       throw new HookFailure(err.what + cleanup.note, err.check);
     throw err;

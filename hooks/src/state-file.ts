@@ -36,6 +36,10 @@ export interface IssuedState {
   /** Epoch ms when the credentials expire (lease TTL; the STS credentials' lifetime). */
   readonly expiresAt: number;
   readonly maskedKeyId: string;
+  /** Renewable credentials: the lease's and the token's granted TTLs, and the token's expiry. */
+  readonly leaseSeconds?: number;
+  readonly tokenSeconds?: number;
+  readonly tokenExpiresAt?: number;
 }
 
 export type SavedState = StartedState | IssuedState;
@@ -80,6 +84,7 @@ export function requireRunId(env: NodeJS.ProcessEnv): string {
 }
 
 export function statePath(env: NodeJS.ProcessEnv, runId: string, phase: Phase): string {
+  if (!RUN_ID.test(runId)) throw new HookFailure(`"${runId}" is not a run id`, "the caller");
   return path.join(stateDir(env), `${runId}-${phase}.json`);
 }
 

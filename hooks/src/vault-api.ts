@@ -133,3 +133,40 @@ export async function revokeSelf(vault: VaultClient, token: string): Promise<"re
   const answer = await vault.call("POST", "auth/token/revoke-self", { token, accept: [403] });
   return answer.status === 403 ? "already-invalid" : "revoked";
 }
+
+/**
+ * `PUT sys/leases/renew` with the lease id in the body (the policy allows only this phase's role
+ * prefix for `lease_id`) and `increment` in seconds. Returns the granted TTL, which Vault caps at
+ * the mount's max TTL counted from the lease's issue (docs/upstream-behaviour.md, "Vault tokens and leases").
+ */
+export async function renewLease(
+  vault: VaultClient,
+  token: string,
+  leaseId: string,
+  incrementSeconds: number,
+): Promise<number> {
+  const answer = await vault.call("PUT", "sys/leases/renew", {
+    token,
+    body: { lease_id: leaseId, increment: incrementSeconds },
+  });
+  const ttl = field(answer.json, "lease_duration");
+  if (typeof ttl !== "number")
+    throw new VaultAnswerError("Vault's answer to PUT /v1/sys/leases/renew has no lease_duration");
+  return ttl;
+}
+
+/** `POST auth/token/renew-self` with `increment`; returns the granted TTL (capped at token_max_ttl). */
+export async function renewSelf(
+  vault: VaultClient,
+  token: string,
+  incrementSeconds: number,
+): Promise<number> {
+  const answer = await vault.call("POST", "auth/token/renew-self", {
+    token,
+    body: { increment: incrementSeconds },
+  });
+  const ttl = field(field(answer.json, "auth"), "lease_duration");
+  if (typeof ttl !== "number")
+    throw new VaultAnswerError("Vault's answer to POST /v1/auth/token/renew-self has no auth.lease_duration");
+  return ttl;
+}

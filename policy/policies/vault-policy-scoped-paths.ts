@@ -5,7 +5,10 @@
  * and only with `denied_parameters = { "lease_id" = [] }` (Vault's revoke handler takes a body
  * `lease_id` before the URL's while the ACL checks only the URL, so without the denial the grant
  * revokes any lease); `sys/leases/lookup` (lease metadata only; Vault's own `default` policy grants
- * it); and the token's own `auth/token/{revoke,lookup,renew}-self`. Refused: any other literal path
+ * it); `sys/leases/renew` only with `allowed_parameters` limiting `lease_id` to role lease prefixes
+ * (`<mount>/<creds|sts>/<role>/*`: the hooks' keeper renews its own lease; unconstrained, a token
+ * could keep any lease in the namespace alive); and the token's own
+ * `auth/token/{revoke,lookup,renew}-self`. Refused: any other literal path
  * (`aws/roles/<role>` lets a run rewrite its own AWS permissions, `aws/config/root` the engine's
  * keys, `auth/<mount>/role/<role>` its own JWT binding), any other glob (`aws/*`, `aws/creds/*`,
  * `sys/leases/revoke/*`), any other `sys/` path (bare `sys/leases/revoke` takes the lease id in the
@@ -35,9 +38,27 @@ function deniesLeaseIdParameter(grant: PathGrant): boolean {
   return denied.lease_id?.length === 0 || denied["*"] !== undefined;
 }
 
+const ROLE_LEASES = /^[A-Za-z0-9_.@/-]+\/(creds|sts)\/[A-Za-z0-9_.@-]+\/\*$/;
+
+/** Whether a renew grant names the leases it may renew, each a role's own prefix. */
+function renewsRoleLeasesOnly(grant: PathGrant): boolean {
+  const leases = grant.allowedParameters?.lease_id;
+  return (
+    Array.isArray(leases) &&
+    leases.length > 0 &&
+    leases.every((l) => typeof l === "string" && ROLE_LEASES.test(l)) &&
+    grant.allowedParameters?.["*"] === undefined
+  );
+}
+
 /** Why a grant is refused, or undefined when it is allowed. */
 export function grantProblem(grant: PathGrant): string | undefined {
   const path = grant.path;
+  if (path === "sys/leases/renew") {
+    return renewsRoleLeasesOnly(grant)
+      ? undefined
+      : 'renews any lease in the namespace: add allowed_parameters = { "lease_id" = ["<mount>/creds/<role>/*"], "increment" = [] }';
+  }
   if (SCOPED_REVOKE.test(path)) {
     return deniesLeaseIdParameter(grant)
       ? undefined
@@ -65,7 +86,7 @@ export function pathProblem(path: string): string | undefined {
 export const vaultPolicyScopedPaths: ResourceValidationPolicy = {
   name: "vault-policy-scoped-paths",
   description:
-    "Vault policies grant literal credentials paths only, apart from the role-scoped lease-revocation prefix (with lease_id denied as a parameter), lease lookup and the token's own paths; no other paths, sys/ or mount globs.",
+    "Vault policies grant literal credentials paths only, apart from the role-scoped lease-revocation prefix (with lease_id denied as a parameter), lease lookup, lease renewal scoped to role lease prefixes and the token's own paths; no other paths, sys/ or mount globs.",
   enforcementLevel: "mandatory",
   severity: "critical",
   validateResource: (args, reportViolation) => {

@@ -394,7 +394,7 @@ describe("hooks: failure paths", function () {
     });
 
     it("a phase that outlived the token's TTL: no proof the lease is gone, so exit 1 with its id and TTL (no inference)", async () => {
-      await setUp({ tokenTtlSeconds: 2 });
+      await setUp({ tokenTtlSeconds: 2, tokenMaxTtlSeconds: 2 });
       const agentEnv = sim.agentEnvFile("op.env");
       const pre = await sim.runHook(
         "terraform-pre-plan",
@@ -411,10 +411,11 @@ describe("hooks: failure paths", function () {
       );
       assert.doesNotMatch(post.stdout, /revoked/);
       fs.rmSync(sim.stateFile("plan"));
+      fs.rmSync(sim.keeperFile("plan"));
     });
 
     it("a phase that outlived the token's TTL while Vault cannot delete the IAM user: exit 1, the user stays (repro r1b)", async () => {
-      await setUp({ tokenTtlSeconds: 2 });
+      await setUp({ tokenTtlSeconds: 2, tokenMaxTtlSeconds: 2 });
       const agentEnv = sim.agentEnvFile("op.env");
       const pre = await sim.runHook(
         "terraform-pre-plan",
@@ -434,6 +435,7 @@ describe("hooks: failure paths", function () {
       world.vault.failUserDeletion = false;
       for (const lease of world.vault.liveLeases()) world.vault.revokeLeaseNow(lease.leaseId);
       fs.rmSync(sim.stateFile("plan"));
+      fs.rmSync(sim.keeperFile("plan"));
     });
 
     it("does not trust a 204: a lease still live after revocation fails the hook", async () => {

@@ -86,7 +86,10 @@ describe("hooks: privilege separation against run code as another uid", function
     assert.equal(results.length, 2);
     for (const r of results) {
       assert.equal(r.pre.code, 0, r.pre.stderr);
-      assert.match(r.agentEnv, /^AWS_ACCESS_KEY_ID=AKIA\w+\nAWS_SECRET_ACCESS_KEY=\S+\n$/);
+      assert.match(
+        r.agentEnv,
+        /^AWS_ACCESS_KEY_ID=AKIA\w+\nAWS_SECRET_ACCESS_KEY=\S+\nTFC_WORKLOAD_IDENTITY_TOKEN=\n$/,
+      );
       assert.equal(r.terraform?.code, 0, r.terraform?.stderr);
       assert.equal(r.post.code, 0, r.post.stderr);
       assert.match(r.post.stdout, /revoked lease aws\/creds\/\w+\//);

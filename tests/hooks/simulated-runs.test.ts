@@ -34,10 +34,13 @@ describe("hooks: simulated runs", function () {
       assert.match(
         phase.pre.stdout,
         new RegExp(
-          `AWS credentials ready for ${phase.phase}: Vault role "${phase.phase}", iam_user, lease TTL 15m0s, usable after [0-9.]+ s \\(\\d+ probes\\), key AKIA\\*{12}[A-Z2-7]{4}`,
+          `AWS credentials ready for ${phase.phase}: Vault role "${phase.phase}", iam_user, lease TTL 15m0s \\(renewed while this phase runs\\), usable after [0-9.]+ s \\(\\d+ probes\\), key AKIA\\*{12}[A-Z2-7]{4}`,
         ),
       );
-      assert.match(phase.agentEnv, /^AWS_ACCESS_KEY_ID=AKIA\w+\nAWS_SECRET_ACCESS_KEY=\S+\n$/);
+      assert.match(
+        phase.agentEnv,
+        /^AWS_ACCESS_KEY_ID=AKIA\w+\nAWS_SECRET_ACCESS_KEY=\S+\nTFC_WORKLOAD_IDENTITY_TOKEN=\n$/,
+      );
       assert.equal(phase.terraform?.code, 0, phase.terraform?.stderr);
       assert.match(phase.terraform.stdout, /acting as arn:aws:iam::123456789012:user\/vault-/);
       assert.equal(phase.post.code, 0, phase.post.stderr);
@@ -72,7 +75,7 @@ describe("hooks: simulated runs", function () {
         );
         assert.match(
           phase.agentEnv,
-          /^AWS_ACCESS_KEY_ID=ASIA\w+\nAWS_SECRET_ACCESS_KEY=\S+\nAWS_SESSION_TOKEN=\S+\n$/,
+          /^AWS_ACCESS_KEY_ID=ASIA\w+\nAWS_SECRET_ACCESS_KEY=\S+\nAWS_SESSION_TOKEN=\S+\nTFC_WORKLOAD_IDENTITY_TOKEN=\n$/,
         );
         assert.equal(phase.terraform?.code, 0, phase.terraform?.stderr);
         assert.match(

@@ -2,8 +2,9 @@
  * The world a simulated run happens in: token issuer, AWS double, Vault double (TLS with the test
  * CA), configured as our Pulumi program configures Vault: a JWT mount trusting the issuer, plan and
  * apply JWT roles bound to org/project/workspace and the literal run phase, one policy per phase
- * (read on its own creds path, update on sys/leases/revoke/<its prefix>/*), AWS engine roles.
+ * (components/vault-policy.ts: its creds, revoke/lookup/renew of its own leases, its own token), AWS engine roles.
  */
+import { renderPhasePolicy } from "../../components/vault-policy";
 import { AgentSimulator, type SimulatorOptions } from "../support/agent-simulator";
 import { AwsDouble } from "../support/aws-double";
 import { testCa, type TestCa } from "../support/test-ca";
@@ -27,6 +28,11 @@ export interface WorldOptions {
   readonly tls?: boolean;
   /** TTL of the tokens the JWT roles issue (default 1200 s). */
   readonly tokenTtlSeconds?: number;
+  /** token_max_ttl of the JWT roles (default: none, the system max). */
+  readonly tokenMaxTtlSeconds?: number;
+  /** iam_user lease TTL and max TTL of the AWS roles (default 900 s, no max). */
+  readonly leaseTtlSeconds?: number;
+  readonly leaseMaxTtlSeconds?: number;
 }
 
 export class World {
@@ -58,7 +64,6 @@ export class World {
 
   private seed(): void {
     const ns = this.options.namespace;
-    const kind = this.credentialType === "iam_user" ? "creds" : "sts";
     this.vault.configureJwt(
       "jwt",
       {
@@ -83,15 +88,13 @@ export class World {
           claim_mappings: { terraform_run_id: "run_id" },
           token_policies: [`tfc-${phase}`],
           token_ttl: this.options.tokenTtlSeconds ?? 1200,
+          ...(this.options.tokenMaxTtlSeconds ? { token_max_ttl: this.options.tokenMaxTtlSeconds } : {}),
           token_type: "service",
         },
         ns,
       );
-      this.vault.addPolicy(
-        `tfc-${phase}`,
-        `path "aws/${kind}/${phase}" { capabilities = ["read"] }\npath "sys/leases/revoke/aws/${kind}/${phase}/*" { capabilities = ["update"] }`,
-        ns,
-      );
+      // The policy the program renders (components/vault-policy.ts), keeper grants included.
+      this.vault.addPolicy(`tfc-${phase}`, renderPhasePolicy("aws", phase, this.credentialType, phase), ns);
     }
     this.aws.createUser(ROOT_USER);
     const root = this.aws.createAccessKey(ROOT_USER);
@@ -107,7 +110,8 @@ export class World {
         phase,
         {
           credential_type: type,
-          default_ttl: 900,
+          default_ttl: this.options.leaseTtlSeconds ?? 900,
+          ...(this.options.leaseMaxTtlSeconds ? { max_ttl: this.options.leaseMaxTtlSeconds } : {}),
           default_sts_ttl: 900,
           ...(type === "assumed_role" ? { role_arns: [`arn:aws:iam::123456789012:role/tfc-${phase}`] } : {}),
         },

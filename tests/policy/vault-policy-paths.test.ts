@@ -35,6 +35,33 @@ describe("policy vault-policy-scoped-paths", () => {
     });
     assert.deepEqual(await violations(vaultPolicyScopedPaths, withPolicy(json)), []);
   });
+  it("allows lease renewal only scoped to role lease prefixes (the keeper's grant)", async () => {
+    const renew = (params: string) =>
+      withPolicy(
+        `path "aws/creds/tfc-plan" {\n  capabilities = ["read"]\n}\npath "sys/leases/renew" {\n  capabilities = ["update"]\n${params}}`,
+      );
+    assert.deepEqual(
+      await violations(
+        vaultPolicyScopedPaths,
+        renew(
+          '  allowed_parameters = {\n    "lease_id" = ["aws/creds/tfc-plan/*"]\n    "increment" = []\n  }\n',
+        ),
+      ),
+      [],
+    );
+    const anyLease =
+      'renews any lease in the namespace: add allowed_parameters = { "lease_id" = ["<mount>/creds/<role>/*"], "increment" = [] }';
+    for (const params of [
+      "",
+      '  allowed_parameters = {\n    "lease_id" = ["*"]\n  }\n',
+      '  allowed_parameters = {\n    "lease_id" = ["aws/*"]\n  }\n',
+      '  allowed_parameters = {\n    "lease_id" = ["aws/creds/tfc-plan/*"]\n    "*" = []\n  }\n',
+    ]) {
+      const found = await violations(vaultPolicyScopedPaths, renew(params));
+      assert.equal(found.length, 1, `${params}: ${found.join("; ")}`);
+      assert.match(found[0], new RegExp(anyLease.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
+    }
+  });
   it("refuses a role's revoke prefix that lets the body name the lease (HCL and JSON)", async () => {
     const bodyWins =
       "revokes any lease named in the request body (Vault reads lease_id from the body before the path)";

@@ -28,6 +28,7 @@ import {
   renderWrapper,
   wrapperPath,
 } from "../../hooks/src/layout";
+import { KEEPER_BUNDLE } from "../../hooks/src/keeper-control";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 export const HOOKS_DIST = path.join(REPO_ROOT, "hooks", "dist");
@@ -112,6 +113,10 @@ export class AgentHost {
       fs.writeFileSync(path.join(l.installDir, "hooks", hook), renderLauncher(l, hook), { mode: 0o755 });
       fs.writeFileSync(wrapperPath(l, hook), renderWrapper(l, hook), { mode: 0o755 });
     }
+    fs.copyFileSync(
+      path.join(HOOKS_DIST, "lib", KEEPER_BUNDLE),
+      path.join(l.installDir, "lib", KEEPER_BUNDLE),
+    );
     // What the image's start script does: data dir root-owned and sticky, hooks copied in.
     fs.mkdirSync(hooksDir(l), { recursive: true });
     for (const hook of HOOK_NAMES)

@@ -62,6 +62,76 @@ new STSClient({ region: "us-east-1", maxAttempts: 1 }).send(new GetCallerIdentit
   .catch((e) => { console.error("terraform: AWS refused: " + e.name); process.exitCode = 1; });
 `;
 
+/**
+ * A stand-in for the agent process itself: a long-lived process (the agent user's) that starts
+ * each hook launcher as its child when asked on stdin, and reports the result on stdout. It lives
+ * between hooks, as the agent does, so the keeper has an agent to watch, and a test can kill it
+ * (the agent or its task killed after the pre hook).
+ */
+const AGENT_STANDIN = `
+const { spawn } = require("node:child_process");
+require("node:readline").createInterface({ input: process.stdin }).on("line", (line) => {
+  const { file, env, cwd } = JSON.parse(line);
+  const child = spawn(file, [], { env, cwd, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  let stdout = "", stderr = "";
+  child.stdout.on("data", (d) => (stdout += d));
+  child.stderr.on("data", (d) => (stderr += d));
+  child.on("close", (code) => process.stdout.write(JSON.stringify({ code, stdout, stderr }) + "\\n"));
+});
+`;
+
+export class StandInAgent {
+  private readonly child: ReturnType<typeof spawn>;
+  private buffered = "";
+  private waiting: ((line: string) => void) | undefined;
+  private exited = false;
+
+  constructor(private readonly sim: AgentSimulator) {
+    const cmd = sim.host.asAgent(sim.host.layout.node, ["-e", AGENT_STANDIN]);
+    this.child = spawn(cmd.file, cmd.args, { stdio: ["pipe", "pipe", "inherit"], cwd: sim.home });
+    this.child.on("exit", () => (this.exited = true));
+    this.child.stdout?.on("data", (d: Buffer) => {
+      this.buffered += d.toString("utf8");
+      const at = this.buffered.indexOf("\n");
+      if (at >= 0 && this.waiting) {
+        const line = this.buffered.slice(0, at);
+        this.buffered = this.buffered.slice(at + 1);
+        const w = this.waiting;
+        this.waiting = undefined;
+        w(line);
+      }
+    });
+  }
+
+  /** The agent's pid (the launchers' parent). */
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  /** Runs one hook launcher as this agent's child. */
+  async runHook(name: HookName, env: NodeJS.ProcessEnv): Promise<ProcessResult> {
+    const started = performance.now();
+    const line = await new Promise<string>((resolve) => {
+      this.waiting = resolve;
+      this.child.stdin?.write(
+        `${JSON.stringify({ file: this.sim.host.launcher(name), env, cwd: this.sim.home })}\n`,
+      );
+    });
+    const r = JSON.parse(line) as { code: number | null; stdout: string; stderr: string };
+    const result = { ...r, durationMs: performance.now() - started };
+    this.sim.outputs.push(result);
+    return result;
+  }
+
+  /** The agent dies (SIGKILL): no post hook will run. */
+  async kill(): Promise<void> {
+    if (this.exited) return;
+    const gone = new Promise((resolve) => this.child.once("exit", resolve));
+    this.child.kill("SIGKILL");
+    await gone;
+  }
+}
+
 function runProcess(
   file: string,
   args: readonly string[],
@@ -126,9 +196,29 @@ export class AgentSimulator {
     return file;
   }
 
+  /** A long-lived stand-in agent process that runs the hooks as its children. */
+  startAgent(): StandInAgent {
+    return new StandInAgent(this);
+  }
+
+  /** What Terraform would get from a $TFC_AGENT_ENV file's lines. */
+  credentialsFrom(agentEnv: string): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const line of agentEnv.split("\n")) {
+      const at = line.indexOf("=");
+      if (at > 0) env[line.slice(0, at)] = line.slice(at + 1);
+    }
+    return env;
+  }
+
   /** The state file the pre hook keeps for its post hook. */
   stateFile(phase: Phase): string {
     return path.join(this.host.layout.stateDir, `${this.runId}-${phase}.json`);
+  }
+
+  /** The keeper's record next to it (hooks/src/keeper-record.ts). */
+  keeperFile(phase: Phase): string {
+    return path.join(this.host.layout.stateDir, `${this.runId}-${phase}.keeper.json`);
   }
 
   isDisposed(): boolean {

@@ -314,10 +314,10 @@ const CASES: {
   },
   {
     name: "token shorter than the lease",
-    change: { planTokenTtlSeconds: 600 },
+    change: { planTokenTtlSeconds: 120 },
     key: "planTokenTtlSeconds",
-    problem: /\(600\) is shorter than leaseTtlSeconds \(1800\)/,
-    fix: /raise tfc-jit-aws:planTokenTtlSeconds to at least 1800/,
+    problem: /\(120\) is shorter than leaseTtlSeconds \(300\)/,
+    fix: /raise tfc-jit-aws:planTokenTtlSeconds to at least 300/,
   },
   {
     name: "unknown credential type",
@@ -544,7 +544,7 @@ describe("Vault-side config validation", () => {
     assert.equal(side.engine.rootKeys, undefined);
     assert.deepEqual(
       [side.engine.defaultLeaseTtlSeconds, side.engine.maxLeaseTtlSeconds, side.engine.rotateRootKey],
-      [1800, 3600, false],
+      [300, 3600, false],
     );
     assert.deepEqual(side.phases.plan, {
       credentialType: "iam_user",

@@ -199,7 +199,7 @@ describe("VaultAwsEngine", () => {
       path: "aws",
       type: "aws",
       description: "tfc-jit-aws: just-in-time AWS credentials for HCP Terraform runs",
-      defaultLeaseTtlSeconds: 1800,
+      defaultLeaseTtlSeconds: 300,
       maxLeaseTtlSeconds: 3600,
     });
     const rotate = recorder.one(ROTATE, "eng-rotate-root");

@@ -42,6 +42,11 @@ describe("Vault policy per phase", () => {
         allowed_parameters: { lease_id: ["aws/creds/tfc-plan/*"] },
       },
       ...TOKEN_SELF,
+      "sys/leases/renew": {
+        capabilities: ["update"],
+        allowed_parameters: { lease_id: ["aws/creds/tfc-plan/*"], increment: [] },
+      },
+      "auth/token/renew-self": { capabilities: ["update"] },
     });
   });
 
@@ -64,6 +69,14 @@ describe("Vault policy per phase", () => {
           allowed_parameters: { lease_id: ["team/aws/creds/tfc-apply/*", "team/aws/sts/tfc-apply/*"] },
         },
         ...TOKEN_SELF,
+        "sys/leases/renew": {
+          capabilities: ["update"],
+          allowed_parameters: {
+            lease_id: ["team/aws/creds/tfc-apply/*", "team/aws/sts/tfc-apply/*"],
+            increment: [],
+          },
+        },
+        "auth/token/renew-self": { capabilities: ["update"] },
       });
     });
   }
@@ -131,11 +144,21 @@ describe("Vault policy per phase", () => {
       assert.equal(allows("sys/leases/lookup", "update", { lease_id: OWN, other: 1 }), false);
     });
 
-    it("has none of the default policy's other grants: renewals, capabilities, cubbyhole", () => {
+    it("renews its own token and its own role's leases only (the keeper), in the body form it uses", () => {
+      assert.equal(allows("auth/token/renew-self", "update", { increment: 300 }), true);
+      assert.equal(allows("sys/leases/renew", "update", { lease_id: OWN, increment: 300 }), true);
+      assert.equal(allows("sys/leases/renew", "update", { lease_id: OWN }), true);
+      for (const lease of ["aws/creds/tfc-apply/X", "aws/creds/tfc-plan-admin/X", "auth/jwt/login/Y"])
+        assert.equal(allows("sys/leases/renew", "update", { lease_id: lease, increment: 300 }), false);
+      // The URL form is not granted: Vault would take a body lease_id over the URL's.
+      assert.equal(allows(`sys/leases/renew/${OWN}`, "update"), false);
+      assert.equal(allows("sys/leases/renew", "update", { lease_id: OWN, other: 1 }), false);
+      assert.equal(allows("auth/token/renew", "update", { token: "x" }), false);
+    });
+
+    it("has none of the default policy's other grants: capabilities, cubbyhole", () => {
       assert.equal(allows("auth/token/revoke-self", "update"), true);
       assert.equal(allows("auth/token/lookup-self", "read"), true);
-      assert.equal(allows("auth/token/renew-self", "update"), false);
-      assert.equal(allows("sys/leases/renew", "update", { lease_id: OWN }), false);
       assert.equal(allows("sys/capabilities-self", "update"), false);
       assert.equal(allows("cubbyhole/x", "read"), false);
     });
@@ -147,7 +170,7 @@ describe("Vault policy per phase", () => {
       assert.equal(lookup("aws/creds/tfc-apply/X"), false);
       assert.equal(lookup(OWN), true);
       // ...but it does add the grants the phase policy leaves out.
-      assert.equal(aclAllows(withDefault, "auth/token/renew-self", ["update"]), true);
+      assert.equal(aclAllows(withDefault, "sys/capabilities-self", ["update"]), true);
     });
   });
 
