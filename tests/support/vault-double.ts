@@ -920,7 +920,13 @@ export class VaultDouble {
             `role_arn "${roleArn}" not in allowed role arns for Vault role "${roleName}"`,
           );
         }
-        arn = `${roleArn.replace(":iam::", ":sts::").replace(":role/", ":assumed-role/")}/${userName}`;
+        // secret_access_keys.go assumeRole: the caller's role_session_name, with characters
+        // outside [a-zA-Z0-9+=,.@_-] replaced by "_" (normalizeDisplayName), else Vault's own name.
+        const wantedSession =
+          typeof body.role_session_name === "string" && body.role_session_name !== ""
+            ? body.role_session_name.replace(/[^a-zA-Z0-9+=,.@_-]/g, "_")
+            : userName;
+        arn = `${roleArn.replace(":iam::", ":sts::").replace(":role/", ":assumed-role/")}/${wantedSession}`;
       } else if (type === "federation_token") {
         arn = `arn:aws:sts::123456789012:federated-user/${userName.slice(0, 32)}`;
       } else {
