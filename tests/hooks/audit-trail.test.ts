@@ -4,6 +4,7 @@
  * back to the run. Whole runs through the BUILT hooks against the doubles.
  */
 import { strict as assert } from "node:assert";
+import { IAM_USERNAME_TEMPLATE } from "../../components/vault-aws-engine";
 import { sessionNameFor } from "../../hooks/src/vault-api";
 import type { AgentSimulator } from "../support/agent-simulator";
 import { assertCleanAfterRun } from "./assertions";
@@ -57,6 +58,35 @@ describe("hooks: audit trail", function () {
       const read = world.vault.requests.find((r) => r.path === `aws/creds/${phase.phase}`);
       assert.equal(read?.body.role_session_name, undefined);
     }
+  });
+
+  const userOf = (stdout: string): string =>
+    new RegExp(`acts as arn:aws:iam::${ACCOUNT}:user/([\\w+=,.@-]+)\\n`).exec(stdout)?.[1] ?? "";
+
+  it("iam_user with Vault's default username_template: the name loses the workspace (why the program sets one)", async () => {
+    world = await World.start();
+    sim = world.simulator();
+    const [plan] = await sim.runRun();
+    const user = userOf(plan.pre.stdout);
+    // DisplayName "jwt-" + terraform_full_workspace, normalized, then "-plan", cut at 42.
+    assert.match(user, /^vault-jwt-organization_acme_project_Platform_Tea-\d{10}-[0-9A-Za-z]{4}$/);
+    assert.ok(!user.includes("network"));
+  });
+
+  it("iam_user with the program's username_template: the IAM user name carries role, organization, project and workspace", async () => {
+    world = await World.start({ usernameTemplate: IAM_USERNAME_TEMPLATE });
+    sim = world.simulator();
+    const [plan, apply] = await sim.runRun();
+    assert.match(
+      userOf(plan.pre.stdout),
+      /^vault-plan-jwt-acme\.Platform_Team\.network-prod-\d{10}-[0-9A-Za-z]{6}$/,
+    );
+    // 40 characters for role + display name: a longer role name cuts the workspace's end.
+    assert.match(
+      userOf(apply.pre.stdout),
+      /^vault-apply-jwt-acme\.Platform_Team\.network-pro-\d{10}-[0-9A-Za-z]{6}$/,
+    );
+    for (const phase of [plan, apply]) assert.ok(userOf(phase.pre.stdout).length <= 64);
   });
 
   for (const type of ["federation_token", "session_token"] as const) {
