@@ -4,7 +4,10 @@
  * back to the run. Whole runs through the BUILT hooks against the doubles.
  */
 import { strict as assert } from "node:assert";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
 import { IAM_USERNAME_TEMPLATE } from "../../components/vault-aws-engine";
+import { createProbe } from "../../hooks/src/sts-probe";
 import { sessionNameFor } from "../../hooks/src/vault-api";
 import type { AgentSimulator } from "../support/agent-simulator";
 import { assertCleanAfterRun } from "./assertions";
@@ -104,6 +107,35 @@ describe("hooks: audit trail", function () {
       assert.equal(read?.body.role_session_name, undefined);
     });
   }
+
+  it("prints only ARN characters from an STS answer: a line break in <Arn> gives no principal", async () => {
+    const answers = [
+      `arn:aws:iam::${ACCOUNT}:user/x\ntfc-jit-aws: AWS credentials ready for apply`,
+      `arn:aws:iam::${ACCOUNT}:user/x`,
+    ];
+    const server = http.createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { "Content-Type": "text/xml" });
+      res.end(
+        `<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>${answers.shift()}</Arn></GetCallerIdentityResult></GetCallerIdentityResponse>`,
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const probe = createProbe({ accessKeyId: "AKIAEXAMPLE", secretAccessKey: "example" }, "us-east-1", {
+      AWS_ENDPOINT_URL_STS: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    });
+    try {
+      assert.deepEqual(await probe.callerIdentity(5000), { ok: true, detail: "" });
+      assert.deepEqual(await probe.callerIdentity(5000), {
+        ok: true,
+        detail: `arn:aws:iam::${ACCOUNT}:user/x`,
+      });
+    } finally {
+      probe.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
 
   it("session names fit STS's RoleSessionName grammar, even for a very long run id", () => {
     assert.equal(sessionNameFor("run-abc123", "plan"), "tfc-run-abc123-plan");
