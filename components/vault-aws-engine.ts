@@ -9,6 +9,19 @@ import { phasePolicyName, renderPhasePolicy } from "./vault-policy";
 import { createEngineIdentity } from "./engine-identity";
 import { RotateRoot } from "../providers/vault/rotate-root";
 
+/**
+ * The engine's `username_template`: iam_user names lead with the Vault role name (an onboarded
+ * workspace's roles are `<prefix>-<workspace>-<phase>`), then the token's display name
+ * (`<jwt mount>-<terraform_full_workspace>`, shortened to `<mount>-<org>.<project>.<workspace>`),
+ * cut to 40 characters, then the time and 6 random characters: at most 64, IAM's limit. Vault's
+ * default puts the display name first and cuts it at 42, which keeps only the organization and
+ * part of the project; federation tokens keep Vault's default name. See
+ * docs/upstream-behaviour.md ("Vault AWS secrets engine") and docs/audit-trail.md.
+ */
+export const IAM_USERNAME_TEMPLATE =
+  '{{ if (eq .Type "STS") }}{{ printf "vault-%s-%s" (unix_time) (random 20) | truncate 32 }}{{ else }}' +
+  '{{ printf "vault-%s-%s-%s" (printf "%s-%s" (.PolicyName) (.DisplayName | replace "organization_" "" | replace "_project_" "." | replace "_workspace_" ".") | truncate 40) (unix_time) (random 6) | truncate 64 }}{{ end }}';
+
 /** One phase's AWS secrets engine role (`<mount>/roles/<name>`). */
 export interface VaultAwsEngineRoleArgs {
   /** Kind of AWS credentials the phase gets; decides the endpoints its Vault policy grants. */
@@ -168,6 +181,7 @@ export class VaultAwsEngine extends pulumi.ComponentResource {
           secretKey: secretKey === undefined ? undefined : pulumi.secret(secretKey),
           defaultLeaseTtlSeconds: args.defaultLeaseTtlSeconds,
           maxLeaseTtlSeconds: args.maxLeaseTtlSeconds,
+          usernameTemplate: IAM_USERNAME_TEMPLATE,
         },
         { parent: this },
       );

@@ -18,7 +18,15 @@ import { startKeeper, stopKeeper } from "./keeper-control";
 import { deleteKeeperRecord, keeperRecordPath, loadKeeperRecord } from "./keeper-record";
 import { agentOf } from "./proc";
 import { deleteState, loadState, requireRunId, saveState, stateDir, statePath } from "./state-file";
-import { type AwsCredentials, credentialsPath, isSts, login, readCredentials, revokeSelf } from "./vault-api";
+import {
+  type AwsCredentials,
+  credentialsPath,
+  isSts,
+  login,
+  readCredentials,
+  revokeSelf,
+  sessionNameFor,
+} from "./vault-api";
 import { VaultClient } from "./vault-client";
 
 export async function runPreHook(hook: HookKind, env: NodeJS.ProcessEnv, startedAt: number): Promise<void> {
@@ -66,7 +74,7 @@ export async function runPreHook(hook: HookKind, env: NodeJS.ProcessEnv, started
     const loggedIn = token;
     const credsPath = credentialsPath(settings);
     creds = await step(`reading AWS credentials from ${credsPath}`, credsCheck(settings, hook), async () => {
-      const c = await readCredentials(vault, loggedIn, settings);
+      const c = await readCredentials(vault, loggedIn, settings, sessionNameFor(runId, hook.phase));
       registerSecret(c.accessKeyId); // printed only masked
       registerSecret(c.secretAccessKey);
       registerSecret(c.sessionToken);
@@ -127,7 +135,9 @@ export async function runPreHook(hook: HookKind, env: NodeJS.ProcessEnv, started
       : " (renewed while this phase runs)";
     info(
       `AWS credentials ready for ${hook.phase}: Vault role "${settings.awsRole}", ${settings.authType}, lease TTL ${formatDuration(creds.leaseSeconds)}${expiry}, ` +
-        `usable after ${(ready.elapsedMs / 1000).toFixed(1)} s (${ready.probes} probes), key ${maskKeyId(creds.accessKeyId)}`,
+        `usable after ${(ready.elapsedMs / 1000).toFixed(1)} s (${ready.probes} probes), key ${maskKeyId(creds.accessKeyId)}; ` +
+        // Not secrets: the principal CloudTrail records and the run, side by side (docs/audit-trail.md).
+        `run ${runId} acts as ${ready.arn === "" ? "(STS gave no ARN)" : ready.arn}`,
     );
     // Last, and only on success: the launcher appends these lines to $TFC_AGENT_ENV.
     process.stdout.write(handBack);

@@ -96,7 +96,9 @@ export function createProbe(credentials: ProbeCredentials, region: string, env: 
               const text = body.toString("utf8");
               const status = res.statusCode ?? 0;
               if (status === 200) {
-                resolve({ ok: true, detail: /<Arn>([^<]{1,2048})<\/Arn>/.exec(text)?.[1] ?? "" });
+                // Only ARN characters: the ARN is printed next to the run id, so nothing else
+                // (a line break, a control character) from the answer reaches the run's log.
+                resolve({ ok: true, detail: /<Arn>(arn:[\w+=,.@:/-]{1,2040})<\/Arn>/.exec(text)?.[1] ?? "" });
               } else {
                 resolve({ ok: false, detail: errorCode(status, text) });
               }

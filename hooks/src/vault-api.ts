@@ -60,14 +60,38 @@ export function credentialsPath(settings: Pick<PreSettings, "mount" | "authType"
   return `${settings.mount}/${isSts(settings.authType) ? "sts" : "creds"}/${settings.awsRole}`;
 }
 
+/** AWS's RoleSessionName grammar (sts:AssumeRole): 2-64 characters of `[\w+=,.@-]`. */
+const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
+
+/**
+ * The STS session name an assumed_role read asks for: `tfc-<run id>-<phase>`, so CloudTrail's
+ * `userIdentity.arn` (`...:assumed-role/<role>/<session>`) names the run. Vault passes the
+ * caller's `role_session_name` to sts:AssumeRole (Vault >= 1.7.2; docs/upstream-behaviour.md,
+ * "Vault AWS secrets engine"). A run id too long to fit keeps its start (still unique enough to
+ * search for) rather than failing the run.
+ */
+export function sessionNameFor(runId: string, phase: string): string {
+  const suffix = `-${phase}`;
+  const name = `tfc-${runId}`.slice(0, 64 - suffix.length) + suffix;
+  if (!SESSION_NAME.test(name)) throw new VaultAnswerError(`"${name}" is not a valid STS session name`);
+  return name;
+}
+
 export async function readCredentials(
   vault: VaultClient,
   token: string,
   settings: PreSettings,
+  sessionName?: string,
 ): Promise<AwsCredentials> {
-  // GET (the policy grants `read`), with role_arn as a query parameter when one is configured.
+  // GET (the policy grants `read`), with role_arn and, for assumed_role, role_session_name as
+  // query parameters. federation_token and session_token names are Vault's own: the API takes no
+  // name for them (docs/upstream-behaviour.md, "Vault AWS secrets engine").
   const base = credentialsPath(settings);
-  const path = settings.roleArn ? `${base}?role_arn=${encodeURIComponent(settings.roleArn)}` : base;
+  const query = new URLSearchParams();
+  if (settings.roleArn) query.set("role_arn", settings.roleArn);
+  if (settings.authType === "assumed_role" && sessionName !== undefined)
+    query.set("role_session_name", sessionName);
+  const path = query.size > 0 ? `${base}?${query.toString()}` : base;
   const where = `GET /v1/${base}`;
   const answer = await vault.call("GET", path, { token });
   const json = answer.json;

@@ -33,6 +33,8 @@ export interface WorldOptions {
   /** iam_user lease TTL and max TTL of the AWS roles (default 900 s, no max). */
   readonly leaseTtlSeconds?: number;
   readonly leaseMaxTtlSeconds?: number;
+  /** The AWS engine's `config/root` `username_template` (default: unset, Vault's default). */
+  readonly usernameTemplate?: string;
 }
 
 export class World {
@@ -100,7 +102,12 @@ export class World {
     const root = this.aws.createAccessKey(ROOT_USER);
     this.vault.configureAws(
       "aws",
-      { access_key: root.accessKeyId, secret_key: root.secretAccessKey, region: "us-east-1" },
+      {
+        access_key: root.accessKeyId,
+        secret_key: root.secretAccessKey,
+        region: "us-east-1",
+        ...(this.options.usernameTemplate ? { username_template: this.options.usernameTemplate } : {}),
+      },
       ns,
     );
     const type = this.credentialType;

@@ -39,6 +39,7 @@ import {
 import { addressAllowed } from "./vault-double-cidr";
 import { type JwtAuthConfig, type JwtRole, verifyJwt } from "./vault-double-jwt";
 import { type SysHost, VaultError, VaultSysState } from "./vault-double-sys";
+import { iamUserName } from "./vault-double-username";
 
 export type { JwtAuthConfig, JwtRole } from "./vault-double-jwt";
 export type { Capability, PolicyRule } from "./vault-double-acl";
@@ -148,6 +149,8 @@ interface Token {
   /** Latest possible expiry (issue time + max TTL). */
   readonly maxExpiresAt: number;
   readonly boundCidrs?: readonly string[];
+  /** Vault core's display name: `<auth mount>-<alias name>` for logins, `token` otherwise. */
+  readonly displayName?: string;
 }
 
 interface Lease extends LeaseView {
@@ -732,6 +735,9 @@ export class VaultDouble {
     const token = this.mintToken(namespace, policies, type, ttl, meta, {
       ...(role.token_max_ttl ? { maxTtlSeconds: role.token_max_ttl } : {}),
       ...(role.token_bound_cidrs ? { boundCidrs: role.token_bound_cidrs } : {}),
+      // vault/request_handling.go: the mount path ("/" -> "-") prefixed to the plugin's DisplayName,
+      // which vault-plugin-auth-jwt path_login.go sets to the user_claim's value.
+      displayName: `${mount}/`.replace(/\//g, "-") + text(claims[role.user_claim]),
     });
     return {
       status: 200,
@@ -805,7 +811,7 @@ export class VaultDouble {
     type: "service" | "batch",
     ttlSeconds: number,
     meta: Record<string, string>,
-    options: { maxTtlSeconds?: number; boundCidrs?: readonly string[] } = {},
+    options: { maxTtlSeconds?: number; boundCidrs?: readonly string[]; displayName?: string } = {},
   ): Token {
     const now = Date.now();
     const maxExpiresAt = now + (options.maxTtlSeconds ?? SYSTEM_MAX_TTL_SECONDS) * 1000;
@@ -822,6 +828,7 @@ export class VaultDouble {
       ttlSeconds,
       maxExpiresAt,
       ...(options.boundCidrs ? { boundCidrs: options.boundCidrs } : {}),
+      ...(options.displayName ? { displayName: options.displayName } : {}),
     };
     this.tokens.set(token.id, token);
     this.scheduleExpiry();
@@ -885,11 +892,7 @@ export class VaultDouble {
     // Vault serves every type on both creds/ and sts/ (builtin/logical/aws/path_user.go
     // pathCredsRead; only roles migrated from legacy data refuse the other path).
     const leaseId = `${mount}/${kind}/${roleName}/${random(24)}`;
-    const userName =
-      `vault-${token.meta.role ?? "token"}-${roleName}-${Math.floor(Date.now() / 1000)}-${random(12)}`.slice(
-        0,
-        64,
-      );
+    const userName = iamUserName(state.root.username_template, token.displayName ?? "token", roleName);
     let data: Record<string, unknown>;
     let ttl: number;
     let accessKeyId: string;
@@ -920,9 +923,16 @@ export class VaultDouble {
             `role_arn "${roleArn}" not in allowed role arns for Vault role "${roleName}"`,
           );
         }
-        arn = `${roleArn.replace(":iam::", ":sts::").replace(":role/", ":assumed-role/")}/${userName}`;
+        // secret_access_keys.go assumeRole: the caller's role_session_name, with characters
+        // outside [a-zA-Z0-9+=,.@_-] replaced by "_" (normalizeDisplayName), else Vault's own name.
+        const wantedSession =
+          typeof body.role_session_name === "string" && body.role_session_name !== ""
+            ? body.role_session_name.replace(/[^a-zA-Z0-9+=,.@_-]/g, "_")
+            : userName;
+        arn = `${roleArn.replace(":iam::", ":sts::").replace(":role/", ":assumed-role/")}/${wantedSession}`;
       } else if (type === "federation_token") {
-        arn = `arn:aws:sts::123456789012:federated-user/${userName.slice(0, 32)}`;
+        // genUsername's "sts" branch: the template with .Type "STS" (default vault-<unix>-<random 20>, cut to 32).
+        arn = `arn:aws:sts::123456789012:federated-user/${`vault-${Math.floor(Date.now() / 1000)}-${random(20)}`.slice(0, 32)}`;
       } else {
         arn = `arn:aws:iam::123456789012:user/${state.rootUser ?? "vault-root"}`;
       }

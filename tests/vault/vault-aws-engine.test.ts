@@ -10,7 +10,12 @@ import {
   settled,
   valueOf,
 } from "../support/pulumi-mocks";
-import { VaultAwsEngine, checkEngineArgs, type VaultAwsEngineArgs } from "../../components/vault-aws-engine";
+import {
+  IAM_USERNAME_TEMPLATE,
+  VaultAwsEngine,
+  checkEngineArgs,
+  type VaultAwsEngineArgs,
+} from "../../components/vault-aws-engine";
 import { vaultAwsEngineArgs } from "../../components/vault-side-args";
 import { DEFAULT_APPLY_POLICY, DEFAULT_PLAN_POLICY } from "../../config/vault";
 import { ROOT_SECRET_KEY, WITH_ROOT_KEYS, vaultSide } from "./fixtures";
@@ -38,6 +43,8 @@ describe("VaultAwsEngine", () => {
     assert.equal(backend.inputs.maxLeaseTtlSeconds, 3600);
     assert.equal(backend.inputs.accessKey, undefined);
     assert.equal(backend.inputs.secretKey, undefined);
+    // iam_user names carry the workspace (docs/audit-trail.md); tests/hooks/audit-trail.test.ts renders it.
+    assert.equal(backend.inputs.usernameTemplate, IAM_USERNAME_TEMPLATE);
     assert.equal(recorder.ofType(ROTATE).length, 0);
   });
 
