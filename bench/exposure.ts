@@ -18,7 +18,6 @@
  * a max TTL) gives the Vault calls per phase-hour; a scaled phase-hour (36 s) against the double
  * checks the count from its request log.
  */
-import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import * as fs from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { pollMs, RENEW_AT_SHARE } from "../hooks/src/keeper";
@@ -30,26 +29,6 @@ const NEW_LEASE = 300;
 const OLD_LEASE = 1800;
 /** The apply phase's token TTL default (= its max: the JWT role sets both). */
 const APPLY_TOKEN = 3600;
-
-async function accepts(world: World, creds: Record<string, string>): Promise<boolean> {
-  const sts = new STSClient({
-    region: "us-east-1",
-    endpoint: world.aws.stsEndpoint,
-    maxAttempts: 1,
-    credentials: {
-      accessKeyId: creds.AWS_ACCESS_KEY_ID ?? "",
-      secretAccessKey: creds.AWS_SECRET_ACCESS_KEY ?? "",
-    },
-  });
-  try {
-    await sts.send(new GetCallerIdentityCommand({}));
-    return true;
-  } catch {
-    return false;
-  } finally {
-    sts.destroy();
-  }
-}
 
 interface Phase {
   readonly world: World;
@@ -94,7 +73,7 @@ async function startPhase(leaseSeconds: number, tokenSeconds: number): Promise<P
 /** Seconds from now until AWS refuses the keys. */
 async function secondsUntilRefused(p: Phase, limitS: number): Promise<number> {
   const start = performance.now();
-  while (await accepts(p.world, p.creds)) {
+  while (await p.world.awsAccepts(p.creds)) {
     if ((performance.now() - start) / 1000 > limitS) throw new Error(`keys still accepted after ${limitS} s`);
     await sleep(50);
   }
@@ -167,7 +146,7 @@ async function main(): Promise<void> {
   try {
     // Stop just before the token's max TTL would end the phase.
     await sleep((hour - lease) * 1000);
-    const ok = await accepts(p.world, p.creds);
+    const ok = await p.world.awsAccepts(p.creds);
     const code = await p.post();
     const count = (path: string) => p.world.vault.requests.filter((r) => r.path === path).length;
     const leaseSeen = count("sys/leases/renew");

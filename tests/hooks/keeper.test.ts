@@ -4,7 +4,6 @@
  * on events and state (lease gone, keys refused, process gone, record contents), never on ratios
  * of wall time; the waits are upper bounds, generous under load.
  */
-import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -27,26 +26,6 @@ async function until(what: string, ok: () => boolean | Promise<boolean>, withinM
     await sleep(50);
   }
   return Date.now() - start;
-}
-
-async function awsAccepts(world: World, creds: Record<string, string>): Promise<boolean> {
-  const sts = new STSClient({
-    region: "us-east-1",
-    endpoint: world.aws.stsEndpoint,
-    maxAttempts: 1,
-    credentials: {
-      accessKeyId: creds.AWS_ACCESS_KEY_ID ?? "",
-      secretAccessKey: creds.AWS_SECRET_ACCESS_KEY ?? "",
-    },
-  });
-  try {
-    await sts.send(new GetCallerIdentityCommand({}));
-    return true;
-  } catch {
-    return false;
-  } finally {
-    sts.destroy();
-  }
 }
 
 function record(sim: AgentSimulator, phase: Phase): KeeperRecord {
@@ -90,7 +69,7 @@ describe("hooks: the keeper", function () {
   it("a phase whose post hook never runs (agent killed after pre): the keeper revokes, the keys die, the keeper is gone", async () => {
     await setUp();
     const { creds } = await pre();
-    assert.equal(await awsAccepts(world, creds), true);
+    assert.equal(await world.awsAccepts(creds), true);
     const keeper = record(sim, "plan").keeper;
     assert.equal(isAlive(keeper), true, "a keeper runs after the pre hook");
     // Detached: its own session (stat field 6 = its pid), stdio on /dev/null.
@@ -102,7 +81,7 @@ describe("hooks: the keeper", function () {
     const bound = (TTL + TTL / 2) * 1000;
     await until("the lease is gone in Vault", () => world.vault.liveLeases().length === 0, bound);
     await world.vault.settled();
-    assert.equal(await awsAccepts(world, creds), false, "AWS refuses the keys");
+    assert.equal(await world.awsAccepts(creds), false, "AWS refuses the keys");
     assert.deepEqual(world.aws.dynamicUsers([ROOT_USER]), []);
     await until("the keeper is gone", () => !isAlive(keeper), 2000);
     assert.equal(record(sim, "plan").status, "job-gone");
@@ -133,7 +112,7 @@ describe("hooks: the keeper", function () {
     await until("the keeper is gone", () => !isAlive(keeper), 2000);
     await until("the lease expires in Vault", () => world.vault.liveLeases().length === 0, TTL * 1000 + 1000);
     await world.vault.settled();
-    assert.equal(await awsAccepts(world, creds), false, "AWS refuses the keys after the TTL");
+    assert.equal(await world.awsAccepts(creds), false, "AWS refuses the keys after the TTL");
     const end = await post();
     assertFailedWith(
       end,
@@ -149,7 +128,7 @@ describe("hooks: the keeper", function () {
     const phaseEnds = Date.now() + 4 * TTL * 1000;
     let checks = 0;
     while (Date.now() < phaseEnds) {
-      assert.equal(await awsAccepts(world, creds), true, `keys refused after ${checks} checks`);
+      assert.equal(await world.awsAccepts(creds), true, `keys refused after ${checks} checks`);
       checks++;
       await sleep(250);
     }
@@ -166,7 +145,7 @@ describe("hooks: the keeper", function () {
     assert.match(end.stdout, /revoked lease aws\/creds\/plan\//);
     assert.equal(isAlive(keeper), false, "the post hook stopped the keeper");
     assert.equal(fs.existsSync(sim.keeperFile("plan")), false);
-    assert.equal(await awsAccepts(world, creds), false);
+    assert.equal(await world.awsAccepts(creds), false);
     await assertCleanAfterRun(world, sim);
   });
 
@@ -187,7 +166,7 @@ describe("hooks: the keeper", function () {
     assert.match(failed.reason ?? "", /renewal failed: .*503/);
     await until("the lease expires", () => world.vault.liveLeases().length === 0, 2000);
     await world.vault.settled();
-    assert.equal(await awsAccepts(world, creds), false);
+    assert.equal(await world.awsAccepts(creds), false);
     world.vault.clearFaults();
     const end = await post();
     assertFailedWith(
@@ -222,7 +201,7 @@ describe("hooks: the keeper", function () {
     const keeper = record(sim, "plan").keeper;
     // Past the lease's own TTL, and past the token's first (capped) renewal.
     await sleep((TTL + TTL / 2) * 1000);
-    assert.equal(await awsAccepts(world, creds), true, "the lease was renewed beyond its TTL");
+    assert.equal(await world.awsAccepts(creds), true, "the lease was renewed beyond its TTL");
     assert.equal(isAlive(keeper), true);
     assert.equal(record(sim, "plan").status, "capped");
     assert.match(record(sim, "plan").reason ?? "", /the token's max TTL/);
@@ -289,7 +268,7 @@ describe("hooks: the keeper", function () {
       world.vault.liveLeases().some((l) => l.leaseId === mine.leaseId),
       "the phase's own lease is still renewed",
     );
-    assert.equal(await awsAccepts(world, creds), true);
+    assert.equal(await world.awsAccepts(creds), true);
     const end = await post();
     assert.equal(end.code, 0, end.stderr);
     await assertCleanAfterRun(world, sim);

@@ -4,6 +4,7 @@
  * apply JWT roles bound to org/project/workspace and the literal run phase, one policy per phase
  * (components/vault-policy.ts: its creds, revoke/lookup/renew of its own leases, its own token), AWS engine roles.
  */
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { renderPhasePolicy } from "../../components/vault-policy";
 import { AgentSimulator, type SimulatorOptions } from "../support/agent-simulator";
 import { AwsDouble } from "../support/aws-double";
@@ -170,6 +171,28 @@ export class World {
       users: this.aws.dynamicUsers([ROOT_USER]),
       tokens: this.vault.liveTokens().length,
     };
+  }
+
+  /** Whether AWS (the double's STS) accepts these `AWS_*` credentials right now, as Terraform would see it. */
+  async awsAccepts(creds: Readonly<Record<string, string>>): Promise<boolean> {
+    const sts = new STSClient({
+      region: "us-east-1",
+      endpoint: this.aws.stsEndpoint,
+      maxAttempts: 1,
+      credentials: {
+        accessKeyId: creds.AWS_ACCESS_KEY_ID ?? "",
+        secretAccessKey: creds.AWS_SECRET_ACCESS_KEY ?? "",
+        ...(creds.AWS_SESSION_TOKEN ? { sessionToken: creds.AWS_SESSION_TOKEN } : {}),
+      },
+    });
+    try {
+      await sts.send(new GetCallerIdentityCommand({}));
+      return true;
+    } catch {
+      return false;
+    } finally {
+      sts.destroy();
+    }
   }
 
   async stop(): Promise<void> {
