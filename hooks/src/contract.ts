@@ -50,6 +50,40 @@ export const HOOK_ENVIRONMENT: readonly string[] = [
  */
 export const STATE_DIR_VARIABLE = "TFC_JIT_AWS_STATE_DIR";
 
+/**
+ * Set by the root-owned wrapper too: where the hooks write the shared credentials files of a
+ * phase's AWS configurations, a directory owned by the hooks' user that the agent user (and so the
+ * run) may read but not change (docs/hooks.md, "Several AWS configurations").
+ */
+export const CREDENTIALS_DIR_VARIABLE = "TFC_JIT_AWS_CREDENTIALS_DIR";
+
+/**
+ * Variables that also come tagged, as `<NAME>_<TAG>` (HCP Terraform's "Specifying multiple
+ * configurations": a tag is letters, digits and underscores; docs/upstream-behaviour.md). The sudo
+ * rule keeps `<NAME>_*` for each, and the wrapper passes on exactly the set names of that form.
+ */
+export const TAGGED_HOOK_VARIABLES: readonly string[] = [
+  "TFC_WORKLOAD_IDENTITY_TOKEN",
+  "TFC_VAULT_ADDR",
+  "TFC_VAULT_NAMESPACE",
+  "TFC_VAULT_ENCODED_CACERT",
+  "TFC_VAULT_AUTH_PATH",
+  "TFC_VAULT_RUN_ROLE",
+  "TFC_VAULT_PLAN_ROLE",
+  "TFC_VAULT_APPLY_ROLE",
+  "TFC_VAULT_BACKED_AWS_AUTH",
+  "TFC_VAULT_BACKED_AWS_AUTH_TYPE",
+  "TFC_VAULT_BACKED_AWS_MOUNT_PATH",
+  "TFC_VAULT_BACKED_AWS_RUN_VAULT_ROLE",
+  "TFC_VAULT_BACKED_AWS_PLAN_VAULT_ROLE",
+  "TFC_VAULT_BACKED_AWS_APPLY_VAULT_ROLE",
+  "TFC_VAULT_BACKED_AWS_RUN_ROLE_ARN",
+  "TFC_VAULT_BACKED_AWS_PLAN_ROLE_ARN",
+  "TFC_VAULT_BACKED_AWS_APPLY_ROLE_ARN",
+  "TFC_VAULT_BACKED_AWS_SLEEP_SECONDS",
+  "TFC_VAULT_BACKED_AWS_VAULT_CONFIG",
+];
+
 export const AUTH_TYPES = ["iam_user", "assumed_role", "federation_token", "session_token"] as const;
 export type AuthType = (typeof AUTH_TYPES)[number];
 

@@ -10,7 +10,7 @@
  *     appends the AWS_* lines it gets back to $TFC_AGENT_ENV      env -i <HOOK_ENVIRONMENT> node <bundle>
  *                                                                  state in <stateDir> (0700, hooks user)
  */
-import { HOOK_ENVIRONMENT, STATE_DIR_VARIABLE } from "./contract";
+import { CREDENTIALS_DIR_VARIABLE, HOOK_ENVIRONMENT, STATE_DIR_VARIABLE } from "./contract";
 import { HANDED_BACK } from "./agent-env";
 
 export const HOOK_NAMES = [
@@ -32,6 +32,11 @@ export interface Layout {
   readonly installDir: string;
   /** The hooks' private state: owned by hooksUser, mode 0700. */
   readonly stateDir: string;
+  /**
+   * The phases' shared credentials files: owned by hooksUser, mode 0755 (the agent user reads the
+   * files, cannot create, replace or delete them); emptied by the post hooks.
+   */
+  readonly credentialsDir: string;
   /** Absolute paths: nothing is looked up on PATH. */
   readonly node: string;
   readonly sudo: string;
@@ -47,6 +52,7 @@ export const IMAGE_LAYOUT: Layout = {
   dataDir: "/var/lib/tfc-agent",
   installDir: "/opt/tfc-jit-aws",
   stateDir: "/var/lib/tfc-jit-aws",
+  credentialsDir: "/var/lib/tfc-jit-aws-credentials",
   node: "/usr/local/bin/node",
   sudo: "/usr/bin/sudo",
   env: "/usr/bin/env",
@@ -197,7 +203,7 @@ export function renderWrapper(l: Layout, hook: HookName): string {
     "cd / || exit 1",
     "set --",
     ...HOOK_ENVIRONMENT.map((name) => `[ -n "\${${name}+x}" ] && set -- "$@" "${name}=\${${name}}"`),
-    `exec ${l.env} -i "$@" ${STATE_DIR_VARIABLE}=${l.stateDir} NODE_COMPILE_CACHE=${compileCacheDir(l)} ${l.node} ${bundlePath(l, hook)}`,
+    `exec ${l.env} -i "$@" ${STATE_DIR_VARIABLE}=${l.stateDir} ${CREDENTIALS_DIR_VARIABLE}=${l.credentialsDir} NODE_COMPILE_CACHE=${compileCacheDir(l)} ${l.node} ${bundlePath(l, hook)}`,
     "",
   ].join("\n");
 }

@@ -95,6 +95,7 @@ export class AgentHost {
       dataDir: path.join(this.root, "data"),
       installDir: path.join(this.root, "opt"),
       stateDir: path.join(this.root, "state"),
+      credentialsDir: path.join(this.root, "credentials"),
       node: sharedNode(),
       sudo: "/usr/bin/sudo",
       env: "/usr/bin/env",
@@ -122,10 +123,12 @@ export class AgentHost {
     for (const hook of HOOK_NAMES)
       fs.copyFileSync(path.join(l.installDir, "hooks", hook), path.join(hooksDir(l), hook));
     fs.mkdirSync(l.stateDir, { mode: 0o700 });
+    fs.mkdirSync(l.credentialsDir, { mode: 0o755 });
     if (this.mode === "separated") {
       fs.chmodSync(l.dataDir, 0o1770);
       fs.chownSync(l.dataDir, 0, this.agentUid);
       fs.chownSync(l.stateDir, this.hooksUid, this.hooksUid);
+      fs.chownSync(l.credentialsDir, this.hooksUid, this.hooksUid);
       // The image fills this at build time as the hooks' user; here the first hook run does.
       fs.mkdirSync(compileCacheDir(l), { mode: 0o700 });
       fs.chownSync(compileCacheDir(l), this.hooksUid, this.hooksUid);
