@@ -12,7 +12,12 @@ export const HANDED_BACK = [
   "AWS_SECRET_ACCESS_KEY",
   "AWS_SESSION_TOKEN",
   "TFC_WORKLOAD_IDENTITY_TOKEN",
+  "AWS_SHARED_CREDENTIALS_FILE",
+  "TF_VAR_tfc_vault_backed_aws_dynamic_credentials",
 ] as const;
+
+/** Name patterns (sh `case` globs) a launcher also appends: the tagged workload identity tokens, emptied. */
+export const HANDED_BACK_PATTERNS = ["TFC_WORKLOAD_IDENTITY_TOKEN_*"] as const;
 
 export function credentialLines(
   vars: Readonly<Partial<Record<(typeof HANDED_BACK)[number], string>>>,
