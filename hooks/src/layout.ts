@@ -5,13 +5,22 @@
  * tests/agent/dockerfile.test.ts checks the Dockerfile against the same layout; the tests render
  * them for a temporary layout and run them. Why this shape: docs/hooks.md, "Privilege separation".
  *
- *   agent user (runs Terraform, run code, the launchers)        hooks user (runs the hooks)
- *   <dataDir>/hooks/terraform-pre-plan  --sudo -n -u hooks-->  <installDir>/libexec/terraform-pre-plan
- *     appends the AWS_* lines it gets back to $TFC_AGENT_ENV      env -i <HOOK_ENVIRONMENT> node <bundle>
- *                                                                  state in <stateDir> (0700, hooks user)
+ *   agent user (runs Terraform, run code, the launchers)      hooks user (runs the hooks)
+ *   <dataDir>/hooks/terraform-pre-plan --sudo -n -u hooks--> <installDir>/libexec/terraform-pre-plan
+ *     sudo keeps only HOOK_ENVIRONMENT and <BASE>_*             keeps the set HOOK_ENVIRONMENT names
+ *     (BASE in TAGGED_HOOK_VARIABLES)                           and <BASE>_<TAG>, TAG [A-Za-z0-9_]+
+ *                                                              env -i <those> <our dirs> node <bundle>
+ *   appends to $TFC_AGENT_ENV, on success only, the           state in <stateDir> (0700, hooks user)
+ *     lines named in HANDED_BACK / HANDED_BACK_PATTERNS  <--  credentials files in <credentialsDir>
+ *   reads the files in <credentialsDir> (0755, not its own)     (0755, hooks user)
  */
-import { CREDENTIALS_DIR_VARIABLE, HOOK_ENVIRONMENT, STATE_DIR_VARIABLE } from "./contract";
-import { HANDED_BACK } from "./agent-env";
+import {
+  CREDENTIALS_DIR_VARIABLE,
+  HOOK_ENVIRONMENT,
+  STATE_DIR_VARIABLE,
+  TAGGED_HOOK_VARIABLES,
+} from "./contract";
+import { HANDED_BACK, HANDED_BACK_PATTERNS } from "./agent-env";
 
 export const HOOK_NAMES = [
   "terraform-pre-plan",
@@ -92,6 +101,7 @@ export function writableMounts(l: Layout): Record<string, string> {
     "/run": "rw,nosuid,nodev,noexec,mode=0755",
     [l.dataDir]: "rw,nosuid,nodev,mode=1770",
     [l.stateDir]: `rw,nosuid,nodev,noexec,mode=0700,uid=${HOOKS_UID},gid=${HOOKS_UID}`,
+    [l.credentialsDir]: `rw,nosuid,nodev,noexec,mode=0755,uid=${HOOKS_UID},gid=${HOOKS_UID}`,
     ...Object.fromEntries(AGENT_WRITABLE_HOME_DIRS.map((d) => [d, "rw,nosuid,nodev,mode=0700"])),
   };
 }
@@ -106,6 +116,15 @@ export const startScriptPath = (l: Layout): string => `${l.installDir}/bin/start
 
 const SAFE_PATH = /^\/[A-Za-z0-9._/-]+$/;
 const SAFE_NAME = /^[a-z_][a-z0-9_-]*$/;
+/** A variable name the rendered files may hold unquoted (sudoers, sh `case`, `eval`). */
+const PLAIN_VARIABLE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** A handed-back name pattern: a plain prefix ending in `_*` (the rest is a tag). */
+const TAG_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*_\*$/;
+/**
+ * sh `case` bracket expression for one character outside a variable name (letters, digits, `_`),
+ * spelled out: a range such as A-Z may follow the locale's collation.
+ */
+const NOT_NAME_CHAR = "[!ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_]";
 
 /** Refuses a layout that would need quoting in sh or sudoers. */
 export function checkLayout(l: Layout): void {
@@ -114,8 +133,35 @@ export function checkLayout(l: Layout): void {
     const ok = key.endsWith("User") ? SAFE_NAME.test(value as string) : SAFE_PATH.test(value as string);
     if (!ok) throw new Error(`layout.${key} "${String(value)}" must be a plain absolute path or user name`);
   }
-  for (const name of HOOK_ENVIRONMENT)
+  for (const name of [...HOOK_ENVIRONMENT, ...TAGGED_HOOK_VARIABLES])
     if (!/^[A-Z_][A-Z0-9_]*$/.test(name)) throw new Error(`hook variable "${name}" is not a plain name`);
+  for (const name of HANDED_BACK)
+    if (!PLAIN_VARIABLE.test(name)) throw new Error(`handed-back name "${name}" is not a plain name`);
+  for (const pattern of HANDED_BACK_PATTERNS)
+    if (!TAG_PATTERN.test(pattern))
+      throw new Error(`handed-back pattern "${pattern}" must be a plain name followed by _*`);
+}
+
+/**
+ * sh `case` arms that print `$name` when it is one of `exact` or `<prefix>_<TAG>` (TAG: letters,
+ * digits, `_`, at least one) for a prefix in `tagged`, and do `otherwise` else. Any name with
+ * another character goes to `otherwise` first, so `*` in the arms can only stand for a tag.
+ */
+function nameCase(
+  indent: string,
+  exact: readonly string[],
+  tagged: readonly string[],
+  matched: string,
+  otherwise: string,
+): string[] {
+  const arms = [...exact, ...tagged.map((base) => `${base}_?*`)];
+  return [
+    `${indent}case "$name" in`,
+    `${indent}  ""|*${NOT_NAME_CHAR}*) ${otherwise} ;;`,
+    `${indent}  ${arms.join("|")}) ${matched} ;;`,
+    `${indent}  *) ${otherwise} ;;`,
+    `${indent}esac`,
+  ];
 }
 
 function privileged(l: Layout, hook: HookName): string {
@@ -126,15 +172,17 @@ function privileged(l: Layout, hook: HookName): string {
 
 /**
  * The hook file the agent runs, as the agent user. It starts the privileged part through sudo
- * (absolute paths only), prints what it says, and for a pre hook appends the credential lines it
- * hands back to `$TFC_AGENT_ENV`, only when it succeeded. POSIX sh, no here-documents (some shells
- * write those to temporary files) and no external commands but sudo.
+ * (absolute paths only), prints what it says, and for a pre hook appends to `$TFC_AGENT_ENV` the
+ * lines it hands back, only when it succeeded: a line is handed back when its name (up to the
+ * first `=`) is in HANDED_BACK or is `<prefix>_<TAG>` for a HANDED_BACK_PATTERNS entry
+ * `<prefix>_*` (TAG: letters, digits, `_`); such lines are never printed. POSIX sh, no
+ * here-documents (some shells write those to temporary files) and no external commands but sudo.
  */
 export function renderLauncher(l: Layout, hook: HookName): string {
   checkLayout(l);
   const pre = hook.includes("-pre-");
   const post = hook.replace("-pre-", "-post-") as HookName;
-  const pattern = HANDED_BACK.map((k) => `${k}=*`).join("|");
+  const taggedBack = HANDED_BACK_PATTERNS.map((p) => p.slice(0, -"_*".length));
   const lines = [
     "#!/bin/sh",
     `# ${hook}: tfc-jit-aws hook launcher (rendered from hooks/src/layout.ts; docs/hooks.md).`,
@@ -163,13 +211,17 @@ export function renderLauncher(l: Layout, hook: HookName): string {
     "printf '%s\\n' \"$out\" | {",
     "  while IFS= read -r line; do",
     '    case "$line" in',
-    `      ${pattern})`,
-    pre
-      ? '        if [ "$status" -eq 0 ]; then printf \'%s\\n\' "$line" >> "$TFC_AGENT_ENV" || exit 3; fi ;;'
-      : "        ;;",
-    '      "") ;;',
-    "      *) printf '%s\\n' \"$line\" ;;",
+    "      *=*) name=${line%%=*} ;;",
+    "      *) name= ;;",
     "    esac",
+    ...nameCase("    ", HANDED_BACK, taggedBack, "back=yes", "back=no"),
+    '    if [ "$back" = yes ]; then',
+    pre
+      ? '      if [ "$status" -eq 0 ]; then printf \'%s\\n\' "$line" >> "$TFC_AGENT_ENV" || exit 3; fi'
+      : "      :",
+    '    elif [ -n "$line" ]; then',
+    "      printf '%s\\n' \"$line\"",
+    "    fi",
     "  done",
     "  exit 0",
     "}",
@@ -191,18 +243,34 @@ export function renderLauncher(l: Layout, hook: HookName): string {
 
 /**
  * The root-owned program sudo starts as the hooks user: Node with an empty environment plus exactly
- * the hook variables that are set, from absolute paths, in `/`. Our own settings (state dir, compile
- * cache) are fixed here, never taken from the caller.
+ * the hook variables that are set, from absolute paths, in `/`. Hook variables: the names in
+ * HOOK_ENVIRONMENT and `<BASE>_<TAG>` for BASE in TAGGED_HOOK_VARIABLES, TAG letters, digits and
+ * `_`. Tagged names are not known in advance, so the names come from `env`'s output (only names
+ * of those forms, which need no quoting) and each value from the variable itself: a value with a
+ * line break that looks like `NODE_OPTIONS=...` adds no variable. Our own settings (state dir,
+ * credentials dir, compile cache) are fixed here, never taken from the caller.
  */
 export function renderWrapper(l: Layout, hook: HookName): string {
   checkLayout(l);
   return [
     "#!/bin/sh",
     `# ${hook}: runs the hook as ${l.hooksUser} (rendered from hooks/src/layout.ts; docs/hooks.md).`,
-    "set -u",
+    "set -uf",
     "cd / || exit 1",
+    "IFS=' '",
+    `names=$(${l.env} | while IFS= read -r line; do`,
+    "  name=${line%%=*}",
+    ...nameCase("  ", HOOK_ENVIRONMENT, TAGGED_HOOK_VARIABLES, "printf '%s ' \"$name\"", ":"),
+    "done)",
     "set --",
-    ...HOOK_ENVIRONMENT.map((name) => `[ -n "\${${name}+x}" ] && set -- "$@" "${name}=\${${name}}"`),
+    "seen=' '",
+    "for name in $names; do",
+    '  case "$seen" in *" $name "*) continue ;; esac',
+    '  seen="$seen$name "',
+    "  # $name is letters, digits and _ only (above): safe to expand into eval.",
+    '  eval "[ -n \\"\\${$name+x}\\" ]" || continue',
+    '  eval "set -- \\"\\$@\\" \\"$name=\\${$name}\\""',
+    "done",
     `exec ${l.env} -i "$@" ${STATE_DIR_VARIABLE}=${l.stateDir} ${CREDENTIALS_DIR_VARIABLE}=${l.credentialsDir} NODE_COMPILE_CACHE=${compileCacheDir(l)} ${l.node} ${bundlePath(l, hook)}`,
     "",
   ].join("\n");
@@ -217,6 +285,8 @@ export function renderSudoers(l: Layout): string {
     `# ${l.agentUser} may start the four hooks as ${l.hooksUser}, without arguments, with only the hook variables.`,
     `Defaults:${l.agentUser} env_reset`,
     `Defaults:${l.agentUser} env_keep = "${HOOK_ENVIRONMENT.join(" ")}"`,
+    "# Tagged configurations: <NAME>_<TAG>. `*` matches any characters here; the wrapper keeps only tags of letters, digits and _.",
+    `Defaults:${l.agentUser} env_keep += "${TAGGED_HOOK_VARIABLES.map((b) => `${b}_*`).join(" ")}"`,
     `Defaults:${l.agentUser} !lecture, !mail_badpass, !use_pty`,
     `${l.agentUser} ALL = (${l.hooksUser}) NOPASSWD: ${commands}`,
     "",
@@ -245,7 +315,8 @@ export function dropToAgent(l: Layout, command: readonly string[]): string[] {
  * The image's ENTRYPOINT, run as root once per container start: lays out the agent's data dir
  * (root-owned, sticky, writable by the agent's group, so the agent user can create its own entries
  * but cannot rename or replace `hooks`), copies the launchers in, creates the hooks' private state
- * dir, then becomes the agent user and runs the agent (execute-only binary: not dumpable).
+ * dir and their credentials dir (readable by all, writable by the hooks' user only), then becomes
+ * the agent user and runs the agent (execute-only binary: not dumpable).
  * On Docker these directories are tmpfs, so every container start begins empty.
  */
 export function renderStartScript(l: Layout): string {
@@ -263,6 +334,7 @@ export function renderStartScript(l: Layout): string {
     `/bin/chown -R root:root ${hooks}`,
     `/bin/chmod 0755 ${hooks} ${HOOK_NAMES.map((h) => `${hooks}/${h}`).join(" ")}`,
     `/usr/bin/install -d -o ${l.hooksUser} -g ${l.hooksUser} -m 0700 ${l.stateDir}`,
+    `/usr/bin/install -d -o ${l.hooksUser} -g ${l.hooksUser} -m 0755 ${l.credentialsDir}`,
     ...AGENT_WRITABLE_HOME_DIRS.map(
       (d) => `/usr/bin/install -d -o ${l.agentUser} -g ${l.agentUser} -m 0700 ${d}`,
     ),

@@ -5,17 +5,29 @@ import { AGENT_TOKEN, DIGEST, ECR_PASSWORD, T, resourcesLeaking, useAgentMocks }
 import { HOOKS_UID, IMAGE_LAYOUT, renderStartScript, writableMounts } from "../../hooks/src/layout";
 
 describe("Docker runtime: a fresh filesystem for every job", () => {
-  it("mounts tmpfs over every directory the image's start script or the agent writes: data dir, hooks' state, /tmp, /run", () => {
+  it("mounts tmpfs over every directory the image's start script or the agent writes: data dir, hooks' state, credentials dir, /tmp, /run", () => {
     const mounts = writableMounts(IMAGE_LAYOUT);
     const written = [...renderStartScript(IMAGE_LAYOUT).matchAll(/install -d [^\n]* (\/\S+)$/gm)].map(
       (m) => m[1],
     );
     assert.ok(written.length >= 4, written.join(" "));
     for (const dir of written) assert.ok(dir in mounts, `${dir} is written at start but not a tmpfs`);
-    for (const dir of ["/tmp", "/run", IMAGE_LAYOUT.dataDir, IMAGE_LAYOUT.stateDir])
+    for (const dir of [
+      "/tmp",
+      "/run",
+      IMAGE_LAYOUT.dataDir,
+      IMAGE_LAYOUT.stateDir,
+      IMAGE_LAYOUT.credentialsDir,
+    ])
       assert.ok(dir in mounts, dir);
     // The hooks' state is the hooks' user's alone from the moment it is mounted.
     assert.match(mounts[IMAGE_LAYOUT.stateDir], new RegExp(`mode=0700,uid=${HOOKS_UID},gid=${HOOKS_UID}`));
+    // The credentials dir is the hooks' user's and readable by all (the run reads its files), and
+    // holds data only.
+    assert.match(
+      mounts[IMAGE_LAYOUT.credentialsDir],
+      new RegExp(`^rw,nosuid,nodev,noexec,mode=0755,uid=${HOOKS_UID},gid=${HOOKS_UID}$`),
+    );
   });
 });
 

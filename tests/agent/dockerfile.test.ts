@@ -4,12 +4,13 @@ import * as path from "node:path";
 import { DockerfileParser, type Copy, type Dockerfile, type Instruction } from "dockerfile-ast";
 import { IMAGE_CONTEXT_EXCLUDES, IMAGE_CONTEXT_PATHS } from "../../components/agent-image-context";
 import { MIN_TFC_AGENT_VERSION, DEFAULT_TFC_AGENT_VERSION, versionAtLeast } from "../../config/agent";
-import { HOOK_ENVIRONMENT } from "../../hooks/src/contract";
+import { HOOK_ENVIRONMENT, TAGGED_HOOK_VARIABLES } from "../../hooks/src/contract";
 import {
   AGENT_BINARIES,
   compileCacheDir,
   HOOKS_UID,
   IMAGE_LAYOUT as L,
+  renderStartScript,
   renderSudoers,
   startScriptPath,
   SUDOERS_FILE,
@@ -164,13 +165,22 @@ describe("agent Dockerfile", () => {
       runs.some((r) => /apt-get install -y --no-install-recommends sudo/.test(r)),
       "sudo is installed",
     );
-    // The rule itself: the four wrappers, no arguments, env reset, an explicit list (no wildcard).
+    // The rule itself: the four wrappers, no arguments, env reset, an explicit list; the only
+    // wildcards are the tagged forms <BASE>_* of the tagged hook variables.
     const rule = renderSudoers(L);
     assert.match(rule, /env_reset/);
-    assert.doesNotMatch(rule, /\*|SETENV|ALL\s*$/m);
+    assert.doesNotMatch(rule, /SETENV|ALL\s*$/m);
     const kept = (/env_keep = "([^"]*)"/.exec(rule)?.[1] ?? "").split(" ");
     assert.deepEqual(kept, [...HOOK_ENVIRONMENT]);
-    for (const name of kept) assert.doesNotMatch(name, /^(NODE_|LD_|PATH$|TFC_AGENT_TOKEN$)/);
+    const tagged = (/env_keep \+= "([^"]*)"/.exec(rule)?.[1] ?? "").split(" ");
+    assert.deepEqual(
+      tagged,
+      TAGGED_HOOK_VARIABLES.map((b) => `${b}_*`),
+    );
+    const withoutTagged = rule.replace(/env_keep \+= "[^"]*"/, "").replace(/^#.*$/gm, "");
+    assert.doesNotMatch(withoutTagged, /\*/, "no other wildcard");
+    for (const name of [...kept, ...tagged])
+      assert.doesNotMatch(name, /^(NODE_|LD_|PATH$|TFC_AGENT_TOKEN$|\*)/);
     assert.equal(
       (rule.match(/\/opt\/tfc-jit-aws\/libexec\/terraform-(pre|post)-(plan|apply) ""/g) ?? []).length,
       4,
@@ -197,10 +207,21 @@ describe("agent Dockerfile", () => {
     assert.match(runs, /chmod 0755 \/home\/tfc-agent\/bin /);
   });
 
-  it("lays out the data dir root-owned and sticky (1770, agent group) and the state dir private to the hooks' user", () => {
+  it("lays out the data dir root-owned and sticky (1770, agent group), the state dir private to the hooks' user and the credentials dir the hooks' user's, readable by all (0755)", () => {
     const runs = keywordArgs(final, "RUN").join("\n");
     assert.ok(runs.includes(`install -d -o root -g ${L.agentUser} -m 1770 ${L.dataDir}`));
     assert.ok(runs.includes(`install -d -o ${L.hooksUser} -g ${L.hooksUser} -m 0700 ${L.stateDir}`));
+    assert.ok(runs.includes(`install -d -o ${L.hooksUser} -g ${L.hooksUser} -m 0755 ${L.credentialsDir}`));
+    // The start script makes the same directories the same way (each container start, and on tmpfs).
+    const start = renderStartScript(L);
+    for (const dir of [L.dataDir, L.stateDir, L.credentialsDir]) {
+      const inImage = new RegExp(`install -d (-o \\S+ -g \\S+ -m \\d+) ${dir}(?: |$)`, "m").exec(runs)?.[1];
+      assert.ok(inImage, dir);
+      assert.ok(
+        start.includes(`/usr/bin/install -d ${inImage} ${dir}\n`),
+        `${dir}: start script differs from the image`,
+      );
+    }
   });
 
   it("disables auto-update, runs one job per agent, sets the data dir and raises the pre-hook timeouts", () => {
