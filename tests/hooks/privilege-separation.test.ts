@@ -12,7 +12,8 @@ import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { dropToAgent, hooksDir } from "../../hooks/src/layout";
+import { CREDENTIALS_DIR_VARIABLE, STATE_DIR_VARIABLE } from "../../hooks/src/contract";
+import { bundlePath, compileCacheDir, dropToAgent, hooksDir, wrapperPath } from "../../hooks/src/layout";
 import { AgentHost, separationUnavailable } from "../support/agent-host";
 import type { AgentSimulator, Phase, ProcessResult } from "../support/agent-simulator";
 import { assertCleanAfterRun } from "./assertions";
@@ -311,3 +312,299 @@ describe("hooks: the wrapper alone keeps the agent's Node settings out (any user
     }
   });
 });
+
+/**
+ * Tagged configurations through the plumbing alone (launcher -> sudo -> wrapper -> Node), with a
+ * probe in place of the pre-plan hook's bundle: it reports the environment its Node got and prints
+ * the lines a test gives it, as the hooks' user. "separated" runs the real sudo rule with real
+ * other uids (root only); "direct" runs the wrapper without sudo, so its own filter is all there is.
+ */
+for (const mode of ["separated", "direct"] as const) {
+  describe(`hooks: tagged configurations through launcher, sudo and wrapper (${mode})`, function () {
+    this.timeout(60_000);
+    const why = mode === "separated" ? separationUnavailable() : undefined;
+    let host: AgentHost;
+    let agentEnv: string;
+    let marker: string;
+    let evil: string;
+
+    beforeEach(function () {
+      if (why !== undefined) {
+        console.log(`      skipped: ${why}`);
+        this.skip();
+      }
+      host = new AgentHost(mode);
+      agentEnv = path.join(host.root, "agent.env");
+      fs.writeFileSync(agentEnv, "");
+      host.giveToAgent(agentEnv);
+      // Code that announces itself if any Node of the hooks ever loads it.
+      marker = path.join(host.root, "node-options-ran");
+      evil = path.join(host.root, "evil.cjs");
+      fs.writeFileSync(evil, `require("fs").writeFileSync(${JSON.stringify(marker)}, "ran");`, {
+        mode: 0o644,
+      });
+    });
+
+    afterEach(function () {
+      if (why === undefined) host.dispose();
+    });
+
+    /**
+     * The pre-plan hook's bundle becomes a probe: prints `PROBE <json>` (its uid and environment),
+     * then `lines`, writes a shared credentials file the way the hooks do (a 0755 dir of the run
+     * and phase, a 0444 file) when `credentialsFile`, and exits with `code`.
+     */
+    function installProbe(lines: readonly string[], code = 0, credentialsFile = false): void {
+      const probe = `const fs = require("fs"), path = require("path");
+        const env = process.env;
+        if (${credentialsFile}) {
+          const dir = path.join(env.${CREDENTIALS_DIR_VARIABLE}, env.TFC_RUN_ID + "-plan");
+          fs.mkdirSync(dir, { mode: 0o755 });
+          fs.writeFileSync(path.join(dir, "default"), "[default]\\naws_access_key_id = AKIAPROBE\\n", { mode: 0o444 });
+        }
+        process.stdout.write("PROBE " + JSON.stringify({ uid: process.getuid(), env }) + "\\n");
+        process.stdout.write(${JSON.stringify(lines.map((l) => `${l}\n`).join(""))});
+        process.exitCode = ${code};`;
+      fs.writeFileSync(bundlePath(host.layout, "terraform-pre-plan"), probe, { mode: 0o644 });
+    }
+
+    async function preHook(env: NodeJS.ProcessEnv): Promise<{
+      result: ProcessResult;
+      probe: { uid: number; env: Record<string, string> };
+      printed: string[];
+    }> {
+      const cmd = host.asAgent(host.launcher("terraform-pre-plan"));
+      const result = await run(cmd.file, cmd.args, {
+        PATH: "/usr/bin:/bin",
+        TFC_AGENT_ENV: agentEnv,
+        ...env,
+      });
+      const lines = result.stdout.split("\n");
+      const probeLine = lines.find((l) => l.startsWith("PROBE "));
+      assert.ok(probeLine, JSON.stringify(result));
+      return {
+        result,
+        probe: JSON.parse(probeLine.slice("PROBE ".length)) as { uid: number; env: Record<string, string> },
+        printed: lines.filter((l) => l !== "" && !l.startsWith("PROBE ")),
+      };
+    }
+
+    const SMUGGLED = `\nNODE_OPTIONS=--require=EVIL\nTFC_VAULT_ADDR_Q=https://smuggled.example`;
+    /** Names the hook reads, tagged (one lowercase tag, one empty value), and what must stay out. */
+    function hostileEnv(): NodeJS.ProcessEnv {
+      const smuggled = SMUGGLED.replace("EVIL", evil);
+      return {
+        TFC_RUN_ID: "run-Probe123",
+        TFC_VAULT_ADDR: "https://vault.example:8200",
+        TFC_WORKLOAD_IDENTITY_TOKEN: "jwt.default",
+        TFC_VAULT_ADDR_X: `https://x.example:8200${smuggled}`,
+        TFC_WORKLOAD_IDENTITY_TOKEN_X: "jwt.x",
+        TFC_VAULT_BACKED_AWS_AUTH_TYPE_X: "assumed_role",
+        TFC_VAULT_BACKED_AWS_AUTH_spoke_1: "false",
+        TFC_VAULT_BACKED_AWS_VAULT_CONFIG_spoke_1: "X",
+        TFC_VAULT_RUN_ROLE_E: "",
+        NODE_OPTIONS: `--require=${evil}`,
+        NODE_OPTIONS_X: `--require=${evil}`,
+        XTFC_VAULT_ADDR_X: `--require=${evil}`,
+        TFC_VAULT_ADDR_: "https://empty-tag.example",
+        "TFC_VAULT_ADDR_A-B": "https://dash.example",
+        TFC_VAULT_NAMESPACE_N: `ns${smuggled}`,
+        AWS_ACCESS_KEY_ID: "AKIANOTAHOOKVARIABLE",
+      };
+    }
+
+    const EXPECTED_NAMES = [
+      "TFC_RUN_ID",
+      "TFC_VAULT_ADDR",
+      "TFC_WORKLOAD_IDENTITY_TOKEN",
+      "TFC_VAULT_ADDR_X",
+      "TFC_WORKLOAD_IDENTITY_TOKEN_X",
+      "TFC_VAULT_BACKED_AWS_AUTH_TYPE_X",
+      "TFC_VAULT_BACKED_AWS_AUTH_spoke_1",
+      "TFC_VAULT_BACKED_AWS_VAULT_CONFIG_spoke_1",
+      "TFC_VAULT_RUN_ROLE_E",
+      "TFC_VAULT_NAMESPACE_N",
+      STATE_DIR_VARIABLE,
+      CREDENTIALS_DIR_VARIABLE,
+      "NODE_COMPILE_CACHE",
+    ];
+
+    it("tagged variables (any case of tag, empty values too) reach the hook's Node; NODE_OPTIONS, NODE_OPTIONS_X, XTFC_..., an empty or a dashed tag and a smuggled line do not", async () => {
+      installProbe([]);
+      const { result, probe } = await preHook(hostileEnv());
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(probe.uid, host.hooksUid, "the hook runs as the hooks' user");
+      const env = hostileEnv();
+      assert.deepEqual(probe.env, {
+        TFC_RUN_ID: env.TFC_RUN_ID,
+        TFC_VAULT_ADDR: env.TFC_VAULT_ADDR,
+        TFC_WORKLOAD_IDENTITY_TOKEN: env.TFC_WORKLOAD_IDENTITY_TOKEN,
+        // The whole value, line break and all: it is the variable's, not a second variable.
+        TFC_VAULT_ADDR_X: env.TFC_VAULT_ADDR_X,
+        TFC_WORKLOAD_IDENTITY_TOKEN_X: "jwt.x",
+        TFC_VAULT_BACKED_AWS_AUTH_TYPE_X: "assumed_role",
+        TFC_VAULT_BACKED_AWS_AUTH_spoke_1: "false",
+        TFC_VAULT_BACKED_AWS_VAULT_CONFIG_spoke_1: "X",
+        TFC_VAULT_RUN_ROLE_E: "",
+        TFC_VAULT_NAMESPACE_N: env.TFC_VAULT_NAMESPACE_N,
+        [STATE_DIR_VARIABLE]: host.layout.stateDir,
+        [CREDENTIALS_DIR_VARIABLE]: host.layout.credentialsDir,
+        NODE_COMPILE_CACHE: compileCacheDir(host.layout),
+      });
+      assert.equal(fs.existsSync(marker), false, "code named in the agent's environment ran in the hook");
+    });
+
+    it("the launcher appends the handed-back lines (the Terraform variable, the shared credentials file, emptied tagged tokens) and no other name", async () => {
+      const handedBack = [
+        `TF_VAR_tfc_vault_backed_aws_dynamic_credentials={"default":{"shared_credentials_file":"/c/run-1-plan/default"},"aliases":{"X":{"shared_credentials_file":"/c/run-1-plan/X"}}}`,
+        "AWS_SHARED_CREDENTIALS_FILE=/c/run-1-plan/default",
+        "TFC_WORKLOAD_IDENTITY_TOKEN=",
+        "TFC_WORKLOAD_IDENTITY_TOKEN_X=",
+        "TFC_WORKLOAD_IDENTITY_TOKEN_spoke_1=",
+      ];
+      const others = [
+        "terraform-pre-plan: default configuration: credentials ready",
+        `NODE_OPTIONS=--require=${evil}`,
+        "TFC_WORKLOAD_IDENTITY_TOKEN_=",
+        "TFC_WORKLOAD_IDENTITY_TOKEN_A-B=",
+        "XTFC_WORKLOAD_IDENTITY_TOKEN_X=",
+        "AWS_SHARED_CREDENTIALS_FILE_X=/tmp/planted",
+        "TF_VAR_other=1",
+        "PATH=/tmp",
+      ];
+      installProbe([others[0], ...handedBack.slice(0, 2), ...others.slice(1), ...handedBack.slice(2)]);
+      const { result, printed } = await preHook({ TFC_RUN_ID: "run-1" });
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(fs.readFileSync(agentEnv, "utf8"), handedBack.map((l) => `${l}\n`).join(""));
+      // Everything else goes to the run's log, never to Terraform's environment.
+      assert.deepEqual(printed, others);
+    });
+
+    it("a failed pre hook appends nothing and prints none of its handed-back lines", async () => {
+      installProbe(
+        [
+          "AWS_SHARED_CREDENTIALS_FILE=/c/run-1-plan/default",
+          "TFC_WORKLOAD_IDENTITY_TOKEN_X=",
+          'configuration "X": refused',
+        ],
+        1,
+      );
+      const { result, printed } = await preHook({ TFC_RUN_ID: "run-1" });
+      assert.equal(result.code, 1);
+      assert.equal(fs.readFileSync(agentEnv, "utf8"), "");
+      assert.deepEqual(printed, ['configuration "X": refused']);
+    });
+
+    if (mode === "direct")
+      it("the wrapper's own filter, under a shell that keeps names sh cannot hold (bash): a dashed tag stays out too", async function () {
+        if (!fs.existsSync("/bin/bash")) {
+          console.log("      skipped: needs /bin/bash");
+          this.skip();
+        }
+        installProbe([]);
+        // dash (the image's /bin/sh) drops a name like TFC_VAULT_ADDR_A-B before any of our code sees
+        // it; bash passes it on, so here only the wrapper's own check keeps it from Node.
+        const env = hostileEnv();
+        const r = await run("/bin/bash", [wrapperPath(host.layout, "terraform-pre-plan")], env);
+        assert.equal(r.code, 0, r.stderr);
+        const probe = JSON.parse(/^PROBE (.*)$/m.exec(r.stdout)?.[1] ?? "{}") as {
+          env: Record<string, string>;
+        };
+        assert.deepEqual(Object.keys(probe.env).sort(), [...EXPECTED_NAMES].sort());
+        assert.equal(probe.env.TFC_VAULT_ADDR_X, env.TFC_VAULT_ADDR_X);
+        assert.equal(fs.existsSync(marker), false);
+      });
+
+    if (mode !== "separated") return;
+
+    it("sudo itself keeps <BASE>_<anything> (its * matches any characters, even none) and drops the rest: why the wrapper checks tags", async () => {
+      // The wrapper replaced by one that lists the names sudo gave it (one line, no `=`: printed).
+      fs.writeFileSync(
+        wrapperPath(host.layout, "terraform-pre-plan"),
+        `#!/bin/sh\nexec ${host.layout.node} -e 'console.log("KEPT " + JSON.stringify(Object.keys(process.env)))'\n`,
+        { mode: 0o755 },
+      );
+      const cmd = host.asAgent(host.launcher("terraform-pre-plan"));
+      const r = await run(cmd.file, cmd.args, {
+        PATH: "/usr/bin:/bin",
+        TFC_AGENT_ENV: agentEnv,
+        ...hostileEnv(),
+      });
+      assert.equal(r.code, 0, r.stderr);
+      const kept = JSON.parse(/^KEPT (.*)$/m.exec(r.stdout)?.[1] ?? "[]") as string[];
+      for (const name of ["TFC_VAULT_ADDR_X", "TFC_VAULT_BACKED_AWS_AUTH_spoke_1", "TFC_VAULT_ADDR_"])
+        assert.ok(kept.includes(name), `sudo dropped ${name}: ${kept.join(" ")}`);
+      for (const name of ["NODE_OPTIONS", "NODE_OPTIONS_X", "XTFC_VAULT_ADDR_X", "AWS_ACCESS_KEY_ID"])
+        assert.ok(!kept.includes(name), `sudo kept ${name}`);
+    });
+
+    /** Run code (the agent's uid) tries everything on a credentials file the hooks wrote. */
+    async function attackCredentials(before = (): void => {}): Promise<Record<string, string>> {
+      installProbe([], 0, true);
+      const { result } = await preHook({ TFC_RUN_ID: "run-1" });
+      assert.equal(result.code, 0, result.stderr);
+      before();
+      const dir = path.join(host.layout.credentialsDir, "run-1-plan");
+      const file = path.join(dir, "default");
+      assert.equal(fs.statSync(file).uid, host.hooksUid, "the hooks' user wrote it");
+      const own = path.join(host.root, "agent-own");
+      fs.mkdirSync(own, { mode: 0o700 });
+      host.giveToAgent(own);
+      const r = await run(
+        ...(() => {
+          const c = host.asAgent(host.layout.node, [
+            "-e",
+            `const fs = require("fs"), path = require("path");
+             const [root, dir, file, own] = process.argv.slice(1);
+             fs.writeFileSync(path.join(own, "mine"), "[default]\\naws_access_key_id = AKIAPLANTED\\n");
+             const out = {};
+             for (const [k, f] of Object.entries({
+               read: () => fs.readFileSync(file, "utf8").includes("AKIAPROBE") ? "read" : "other",
+               plantInDir: () => fs.writeFileSync(path.join(root, "run-2-plan"), "x"),
+               plantInPhase: () => fs.writeFileSync(path.join(dir, "X"), "x"),
+               overwrite: () => fs.writeFileSync(file, "x"),
+               chmod: () => fs.chmodSync(file, 0o666),
+               replaceByRename: () => fs.renameSync(path.join(own, "mine"), file),
+               rename: () => fs.renameSync(file, file + ".old"),
+               delete: () => fs.rmSync(file),
+               renamePhaseDir: () => fs.renameSync(dir, dir + ".old"),
+               deletePhaseDir: () => fs.rmdirSync(dir),
+             })) { try { out[k] = f() ?? "DONE"; } catch (e) { out[k] = e.code; } }
+             console.log(JSON.stringify(out));`,
+            host.layout.credentialsDir,
+            dir,
+            file,
+            own,
+          ]);
+          return [c.file, c.args, {}] as const;
+        })(),
+      );
+      assert.equal(r.code, 0, r.stderr);
+      return JSON.parse(r.stdout.trim()) as Record<string, string>;
+    }
+
+    it("run code reads the credentials files the hooks wrote, but cannot plant, overwrite, replace, rename or delete anything there", async () => {
+      assert.equal(fs.statSync(host.layout.credentialsDir).mode & 0o7777, 0o755);
+      assert.deepEqual(await attackCredentials(), {
+        read: "read",
+        plantInDir: "EACCES",
+        plantInPhase: "EACCES",
+        overwrite: "EACCES",
+        chmod: "EPERM",
+        replaceByRename: "EACCES",
+        rename: "EACCES",
+        delete: "EACCES",
+        renamePhaseDir: "EACCES",
+        deletePhaseDir: "EACCES",
+      });
+    });
+
+    it("the same attacks succeed when the credentials dir is the agent's own (so the test can fail)", async () => {
+      const out = await attackCredentials(() =>
+        fs.chownSync(host.layout.credentialsDir, host.agentUid, host.agentUid),
+      );
+      assert.equal(out.plantInDir, "DONE");
+      assert.equal(out.renamePhaseDir, "DONE");
+    });
+  });
+}
