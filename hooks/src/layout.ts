@@ -315,8 +315,8 @@ export function dropToAgent(l: Layout, command: readonly string[]): string[] {
  * The image's ENTRYPOINT, run as root once per container start: lays out the agent's data dir
  * (root-owned, sticky, writable by the agent's group, so the agent user can create its own entries
  * but cannot rename or replace `hooks`), copies the launchers in, creates the hooks' private state
- * dir and their credentials dir (readable by all, writable by the hooks' user only), then becomes
- * the agent user and runs the agent (execute-only binary: not dumpable).
+ * dir and their credentials dir (emptied, readable by all, writable by the hooks' user only), then
+ * becomes the agent user and runs the agent (execute-only binary: not dumpable).
  * On Docker these directories are tmpfs, so every container start begins empty.
  */
 export function renderStartScript(l: Layout): string {
@@ -334,6 +334,9 @@ export function renderStartScript(l: Layout): string {
     `/bin/chown -R root:root ${hooks}`,
     `/bin/chmod 0755 ${hooks} ${HOOK_NAMES.map((h) => `${hooks}/${h}`).join(" ")}`,
     `/usr/bin/install -d -o ${l.hooksUser} -g ${l.hooksUser} -m 0700 ${l.stateDir}`,
+    // Readable by the next job's run code: whatever a job that died left there goes first (where
+    // the directory outlives a container start, e.g. a volume; on Docker it is an empty tmpfs).
+    `/bin/rm -rf ${l.credentialsDir}/*`,
     `/usr/bin/install -d -o ${l.hooksUser} -g ${l.hooksUser} -m 0755 ${l.credentialsDir}`,
     ...AGENT_WRITABLE_HOME_DIRS.map(
       (d) => `/usr/bin/install -d -o ${l.agentUser} -g ${l.agentUser} -m 0700 ${d}`,

@@ -29,6 +29,15 @@ describe("Docker runtime: a fresh filesystem for every job", () => {
       new RegExp(`^rw,nosuid,nodev,noexec,mode=0755,uid=${HOOKS_UID},gid=${HOOKS_UID}$`),
     );
   });
+
+  it("the start script empties the credentials dir before the agent starts, where it outlives a container start (run code may read it)", () => {
+    const start = renderStartScript(IMAGE_LAYOUT).split("\n");
+    const dir = IMAGE_LAYOUT.credentialsDir;
+    const emptied = start.indexOf(`/bin/rm -rf ${dir}/*`);
+    const created = start.findIndex((l) => l.startsWith("/usr/bin/install -d ") && l.endsWith(` ${dir}`));
+    const agent = start.findIndex((l) => l.startsWith("exec "));
+    assert.ok(emptied >= 0 && emptied < created && created < agent, start.join("\n"));
+  });
 });
 
 const IMAGE = `123456789012.dkr.ecr.us-east-1.amazonaws.com/tfc-jit-aws/tfc-agent@${DIGEST}`;
