@@ -243,6 +243,7 @@ export class World {
       ...(options.agentEnv ? { agentEnv: options.agentEnv } : {}),
       ...(options.tokenFor ? { tokenFor: options.tokenFor } : {}),
       ...(options.host ? { host: options.host } : {}),
+      ...(options.terraform ? { terraform: options.terraform } : {}),
     });
   }
 
