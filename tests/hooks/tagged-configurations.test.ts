@@ -13,7 +13,7 @@ import type { AgentHost } from "../support/agent-host";
 import type { AgentSimulator, PhaseResult } from "../support/agent-simulator";
 import type { AwsCredentialType } from "../support/vault-double";
 import { assertCleanAfterRun, assertFailedWith } from "./assertions";
-import { World } from "./world";
+import { RUN, World } from "./world";
 
 /**
  * Until the layout's wrapper passes `<BASE>_<TAG>` variables itself (hooks/src/layout.ts,
@@ -316,5 +316,44 @@ describe("hooks: several AWS configurations (tags)", function () {
       /configuration "NET": TFC_WORKLOAD_IDENTITY_TOKEN_HUB is not set; check: set the workspace variable TFC_WORKLOAD_IDENTITY_AUDIENCE_HUB .*tfc-agent >= 1\.12/,
     );
     assert.equal(world.vault.requests.length, 0);
+  });
+
+  it("the keeper renews every lease of a multi-configuration phase, and revokes all (and deletes the files) when the agent is gone", async () => {
+    const TTL = 3;
+    world = await World.start({ tls: false, leaseTtlSeconds: TTL, tokenTtlSeconds: TTL });
+    const workspaceEnv = world.workspaceEnv({
+      ...world.addAwsConfiguration("NET"),
+      ...world.addAwsConfiguration("LOGS"),
+    });
+    sim = world.simulator({ workspaceEnv });
+    passTagged(sim.host, workspaceEnv);
+    const agent = sim.startAgent();
+    try {
+      const envFile = sim.agentEnvFile("plan.env");
+      const jwt = world.issuer.issue({ ...RUN, phase: "plan", runId: sim.runId });
+      const pre = await agent.runHook("terraform-pre-plan", sim.hookEnv(envFile, jwt));
+      assert.equal(pre.code, 0, pre.stderr);
+      assert.equal(world.vault.liveLeases().length, 3);
+      // Two TTLs later every lease is still alive: each was renewed.
+      await new Promise((r) => setTimeout(r, 2 * TTL * 1000));
+      assert.equal(world.vault.liveLeases().length, 3, "every configuration's lease is renewed");
+      const renewed = new Set(
+        world.vault.requests
+          .filter((r) => r.path === "sys/leases/renew" && r.status === 200)
+          .map((r) => String(r.body.lease_id)),
+      );
+      assert.equal(renewed.size, 3);
+      await agent.kill();
+      const until = Date.now() + (TTL + TTL / 2) * 1000 + 2000;
+      while (world.vault.liveLeases().length > 0 && Date.now() < until)
+        await new Promise((r) => setTimeout(r, 50));
+      const left = await world.leftovers();
+      assert.deepEqual(left, { leases: 0, users: [], tokens: 0 });
+      assert.deepEqual(fs.readdirSync(sim.host.layout.credentialsDir), [], "the keeper deleted the files");
+      // What the post hook would have removed: the state and the keeper's record.
+      for (const f of [sim.stateFile("plan"), sim.keeperFile("plan")]) fs.rmSync(f, { force: true });
+    } finally {
+      await agent.kill();
+    }
   });
 });
