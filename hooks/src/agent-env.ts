@@ -19,12 +19,19 @@ export const HANDED_BACK = [
 /** Name patterns (sh `case` globs) a launcher also appends: the tagged workload identity tokens, emptied. */
 export const HANDED_BACK_PATTERNS = ["TFC_WORKLOAD_IDENTITY_TOKEN_*"] as const;
 
-export function credentialLines(
-  vars: Readonly<Partial<Record<(typeof HANDED_BACK)[number], string>>>,
-): string {
-  return Object.entries(vars)
+/** Whether a launcher hands `name` back: one of HANDED_BACK, or a tagged workload identity token. */
+export function handedBack(name: string): boolean {
+  return (
+    (HANDED_BACK as readonly string[]).includes(name) ||
+    /^TFC_WORKLOAD_IDENTITY_TOKEN_[A-Za-z0-9_]+$/.test(name)
+  );
+}
+
+/** `KEY=value` lines, in order; a name the launcher would not pass on, or a line break, is a bug here. */
+export function credentialLines(vars: ReadonlyArray<readonly [string, string]>): string {
+  return vars
     .map(([k, v]) => {
-      if (v === undefined) return "";
+      if (!handedBack(k)) throw new Error(`${k} is not a name a launcher hands back`);
       if (/[\r\n]/.test(v))
         throw new HookFailure(
           `${k} has a line break and cannot be passed to Terraform`,

@@ -4,7 +4,6 @@
  * validated before anything is sent anywhere. Each problem names the variable and the fix.
  */
 import { HookFailure } from "./failure";
-import type { Phase } from "./hook-name";
 
 /**
  * Every environment variable the hooks read, and nothing else: the sudo rule (env_keep) and the
@@ -33,6 +32,19 @@ export const HOOK_ENVIRONMENT: readonly string[] = [
   "TFC_VAULT_BACKED_AWS_PLAN_ROLE_ARN",
   "TFC_VAULT_BACKED_AWS_APPLY_ROLE_ARN",
   "TFC_VAULT_BACKED_AWS_SLEEP_SECONDS",
+  "TFC_VAULT_BACKED_AWS_VAULT_CONFIG",
+  // The `TFC_DEFAULT_` forms apply to every AWS configuration that does not set its own
+  // (docs/hooks.md, "Several AWS configurations"); TFC_VAULT_BACKED_AWS_AUTH has none upstream.
+  "TFC_DEFAULT_VAULT_BACKED_AWS_AUTH_TYPE",
+  "TFC_DEFAULT_VAULT_BACKED_AWS_MOUNT_PATH",
+  "TFC_DEFAULT_VAULT_BACKED_AWS_RUN_VAULT_ROLE",
+  "TFC_DEFAULT_VAULT_BACKED_AWS_PLAN_VAULT_ROLE",
+  "TFC_DEFAULT_VAULT_BACKED_AWS_APPLY_VAULT_ROLE",
+  "TFC_DEFAULT_VAULT_BACKED_AWS_RUN_ROLE_ARN",
+  "TFC_DEFAULT_VAULT_BACKED_AWS_PLAN_ROLE_ARN",
+  "TFC_DEFAULT_VAULT_BACKED_AWS_APPLY_ROLE_ARN",
+  "TFC_DEFAULT_VAULT_BACKED_AWS_SLEEP_SECONDS",
+  "TFC_DEFAULT_VAULT_BACKED_AWS_VAULT_CONFIG",
   "TFC_AGENT_HOOK_TIMEOUT",
   "TFC_AGENT_HOOK_PRE_PLAN_TIMEOUT",
   "TFC_AGENT_HOOK_POST_PLAN_TIMEOUT",
@@ -95,7 +107,12 @@ export interface VaultTarget {
   readonly caCertPem?: string;
 }
 
+/** One AWS configuration of a phase, read and validated (aws-configurations.ts). */
 export interface PreSettings {
+  /** Undefined for the default (untagged) configuration. */
+  readonly tag?: string;
+  /** The tagged Vault configuration it logs in with; undefined for the default one. */
+  readonly vaultConfig?: string;
   readonly vault: VaultTarget;
   readonly authPath: string;
   readonly jwtRole: string;
@@ -107,17 +124,16 @@ export interface PreSettings {
   readonly jwt: string;
 }
 
-const MOUNT = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
-const ROLE = /^[A-Za-z0-9_.@-]+$/;
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
-function value(env: NodeJS.ProcessEnv, key: string): string | undefined {
+/** A variable's value, trimmed; undefined when unset or empty. */
+export function value(env: NodeJS.ProcessEnv, key: string): string | undefined {
   const v = env[key]?.trim();
   return v === undefined || v === "" ? undefined : v;
 }
 
 /** The first of `keys` that is set, with its name. */
-function firstOf(
+export function firstOf(
   env: NodeJS.ProcessEnv,
   keys: readonly string[],
 ): { key: string; value: string } | undefined {
@@ -128,17 +144,17 @@ function firstOf(
   return undefined;
 }
 
-/** Whether HCP Terraform's own Vault-backed AWS flow is in charge (then our hooks stand down). */
-export function nativeFlowEnabled(env: NodeJS.ProcessEnv): boolean {
-  return value(env, "TFC_VAULT_BACKED_AWS_AUTH")?.toLowerCase() === "true";
-}
-
-export function readVaultTarget(env: NodeJS.ProcessEnv): VaultTarget {
-  const addr = firstOf(env, ["TFC_VAULT_ADDR", "VAULT_ADDR"]);
+/**
+ * The Vault to log in to. `suffix` is `_<V>` for a tagged Vault configuration V (its own
+ * `TFC_VAULT_ADDR_<V>`, namespace and CA; no VAULT_ADDR fallback), empty for the default one.
+ */
+export function readVaultTarget(env: NodeJS.ProcessEnv, suffix = ""): VaultTarget {
+  const ADDR = `TFC_VAULT_ADDR${suffix}`;
+  const addr = firstOf(env, suffix === "" ? [ADDR, "VAULT_ADDR"] : [ADDR]);
   if (!addr) {
     throw new HookFailure(
-      "TFC_VAULT_ADDR is not set",
-      "set the workspace variable TFC_VAULT_ADDR to the Vault address reachable from the agents (https://<vault>:8200)",
+      `${ADDR} is not set`,
+      `set the workspace variable ${ADDR} to the Vault address reachable from the agents (https://<vault>:8200)`,
     );
   }
   let url: URL;
@@ -154,14 +170,15 @@ export function readVaultTarget(env: NodeJS.ProcessEnv): VaultTarget {
       `use an https:// address in ${addr.key} (plain http is accepted for localhost only)`,
     );
   }
-  const namespace = value(env, "TFC_VAULT_NAMESPACE")?.replace(/^\/+|\/+$/g, "");
-  const encoded = value(env, "TFC_VAULT_ENCODED_CACERT");
+  const namespace = value(env, `TFC_VAULT_NAMESPACE${suffix}`)?.replace(/^\/+|\/+$/g, "");
+  const CACERT = `TFC_VAULT_ENCODED_CACERT${suffix}`;
+  const encoded = value(env, CACERT);
   let caCertPem: string | undefined;
   if (encoded !== undefined) {
     caCertPem = Buffer.from(encoded, "base64").toString("utf8");
     if (!caCertPem.includes("-----BEGIN CERTIFICATE-----")) {
       throw new HookFailure(
-        "TFC_VAULT_ENCODED_CACERT is not a base64-encoded PEM certificate",
+        `${CACERT} is not a base64-encoded PEM certificate`,
         "set it to the output of `base64 -w0 ca.pem` for the CA that signed Vault's certificate",
       );
     }
@@ -170,90 +187,5 @@ export function readVaultTarget(env: NodeJS.ProcessEnv): VaultTarget {
     address: url.origin + url.pathname.replace(/\/+$/, ""),
     ...(namespace ? { namespace } : {}),
     ...(caCertPem ? { caCertPem } : {}),
-  };
-}
-
-/** `.` and `..` segments would make URL normalisation send the call to another Vault path. */
-function hasDotSegment(name: string): boolean {
-  return name.split("/").some((segment) => segment === "." || segment === "..");
-}
-
-function requireName(env: NodeJS.ProcessEnv, key: string, fallback: string, pattern: RegExp): string {
-  const v = value(env, key) ?? fallback;
-  if (!pattern.test(v) || hasDotSegment(v))
-    throw new HookFailure(
-      `${key}="${v}" is not a valid Vault path`,
-      `set ${key} to the mount path, e.g. ${fallback}, without leading or trailing /`,
-    );
-  return v;
-}
-
-export function readPreSettings(env: NodeJS.ProcessEnv, phase: Phase): PreSettings {
-  const P = phase.toUpperCase();
-  const jwt = value(env, "TFC_WORKLOAD_IDENTITY_TOKEN");
-  if (!jwt) {
-    throw new HookFailure(
-      "TFC_WORKLOAD_IDENTITY_TOKEN is not set",
-      "set the workspace variable TFC_WORKLOAD_IDENTITY_AUDIENCE (HCP Terraform then injects the token; tfc-agent >= 1.7)",
-    );
-  }
-  const vault = readVaultTarget(env);
-  const authPath = requireName(env, "TFC_VAULT_AUTH_PATH", "jwt", MOUNT);
-  const mount = requireName(env, "TFC_VAULT_BACKED_AWS_MOUNT_PATH", "aws", MOUNT);
-
-  const jwtRole = firstOf(env, [`TFC_VAULT_${P}_ROLE`, "TFC_VAULT_RUN_ROLE"]);
-  if (!jwtRole)
-    throw new HookFailure(
-      `no Vault JWT role for the ${phase} phase`,
-      `set the workspace variable TFC_VAULT_${P}_ROLE (or TFC_VAULT_RUN_ROLE)`,
-    );
-  if (!ROLE.test(jwtRole.value) || hasDotSegment(jwtRole.value))
-    throw new HookFailure(
-      `${jwtRole.key}="${jwtRole.value}" is not a valid role name`,
-      `set ${jwtRole.key} to the JWT role's name`,
-    );
-
-  const rawType = value(env, "TFC_VAULT_BACKED_AWS_AUTH_TYPE") ?? "iam_user";
-  if (!(AUTH_TYPES as readonly string[]).includes(rawType)) {
-    throw new HookFailure(
-      `TFC_VAULT_BACKED_AWS_AUTH_TYPE="${rawType}" is not supported`,
-      `set it to one of ${AUTH_TYPES.join(", ")}`,
-    );
-  }
-  const awsRole = firstOf(env, [
-    `TFC_VAULT_BACKED_AWS_${P}_VAULT_ROLE`,
-    "TFC_VAULT_BACKED_AWS_RUN_VAULT_ROLE",
-  ]) ?? { key: jwtRole.key, value: jwtRole.value };
-  if (!ROLE.test(awsRole.value) || hasDotSegment(awsRole.value))
-    throw new HookFailure(
-      `${awsRole.key}="${awsRole.value}" is not a valid role name`,
-      `set ${awsRole.key} to the AWS secrets engine role's name`,
-    );
-  const roleArn = firstOf(env, [`TFC_VAULT_BACKED_AWS_${P}_ROLE_ARN`, "TFC_VAULT_BACKED_AWS_RUN_ROLE_ARN"]);
-  if (roleArn && !/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/.test(roleArn.value)) {
-    throw new HookFailure(
-      `${roleArn.key} is not an IAM role ARN`,
-      `set ${roleArn.key} to arn:aws:iam::<account>:role/<name>`,
-    );
-  }
-
-  const rawSleep = value(env, "TFC_VAULT_BACKED_AWS_SLEEP_SECONDS") ?? "0";
-  const sleepSeconds = Number(rawSleep);
-  if (!/^\d+$/.test(rawSleep) || sleepSeconds > 1500) {
-    throw new HookFailure(
-      `TFC_VAULT_BACKED_AWS_SLEEP_SECONDS="${rawSleep}" is not a whole number of seconds up to 1500`,
-      "unset it (the hook waits until AWS accepts the keys) or set a small whole number",
-    );
-  }
-  return {
-    vault,
-    authPath,
-    jwtRole: jwtRole.value,
-    mount,
-    authType: rawType as AuthType,
-    awsRole: awsRole.value,
-    ...(roleArn ? { roleArn: roleArn.value } : {}),
-    sleepSeconds,
-    jwt,
   };
 }

@@ -1,19 +1,28 @@
 /**
- * terraform-post-plan / terraform-post-apply: revoke the phase's lease (sync) and prove it is gone
- * (a lease lookup answers "invalid lease"), revoke the Vault token, then delete the state. Only
- * that proof is reported as a revocation; anything else exits 1 naming the lease and how long it
- * stays valid, and keeps the state so the hook can be run again. The state lives in a directory
- * run code cannot read or write (state-file.ts), so it cannot be faked or removed.
+ * terraform-post-plan / terraform-post-apply: for every AWS configuration of the phase, revoke its
+ * lease (sync) and prove it is gone (a lease lookup answers "invalid lease"), revoke its Vault
+ * token; delete the phase's shared credentials files, then the state. Only that proof is reported
+ * as a revocation; anything else exits 1 naming the configuration, the lease and how long it stays
+ * valid, and keeps the state of what is not proven gone so the hook can be run again. The state
+ * lives in a directory run code cannot read or write (state-file.ts), so it cannot be faked or removed.
  */
-import { nativeFlowEnabled } from "./contract";
+import { configurationLabel, flowInCharge } from "./aws-configurations";
+import { deleteCredentialsFiles, phaseCredentialsDir } from "./credentials-files";
 import { Deadline } from "./deadline";
 import { formatDuration, HookFailure } from "./failure";
 import type { HookKind } from "./hook-name";
 import { info, registerSecret } from "./output";
-import { notRevoked, revokeWithProof } from "./revocation";
+import { notRevoked, revokeHeld, revokeWithProof } from "./revocation";
 import { stopKeeper } from "./keeper-control";
 import { deleteKeeperRecord, type KeeperRecord, keeperRecordPath, loadKeeperRecord } from "./keeper-record";
-import { deleteState, loadState, requireRunId, statePath } from "./state-file";
+import {
+  deleteState,
+  type HeldConfiguration,
+  loadState,
+  requireRunId,
+  saveState,
+  statePath,
+} from "./state-file";
 import { isSts, revokeSelf } from "./vault-api";
 import { VaultClient } from "./vault-client";
 
@@ -21,9 +30,23 @@ export async function runPostHook(hook: HookKind, env: NodeJS.ProcessEnv, starte
   const runId = requireRunId(env);
   const file = statePath(env, runId, hook.phase);
   const state = loadState(file);
+  if (state === undefined || state.status === "started") {
+    // Nothing can be in them without an issued state, but leave nothing behind either way.
+    try {
+      deleteCredentialsFiles(phaseCredentialsDir(env, runId, hook.phase));
+    } catch {
+      // no credentials dir: nothing was written there
+    }
+  }
   if (state === undefined) {
+    let native = false;
+    try {
+      native = flowInCharge(env) === "native";
+    } catch {
+      // mixed flows: the pre hook said so and obtained nothing
+    }
     info(
-      nativeFlowEnabled(env)
+      native
         ? "TFC_VAULT_BACKED_AWS_AUTH=true: HCP Terraform's native Vault-backed AWS credentials are in charge; nothing to revoke"
         : `nothing to revoke: terraform-pre-${hook.phase} obtained nothing for ${runId} on this agent (it did not run, failed before login, or cleaned up after itself)`,
     );
@@ -35,18 +58,26 @@ export async function runPostHook(hook: HookKind, env: NodeJS.ProcessEnv, starte
       `the pre hook's lines in the run log, and its Vault role's leases (vault list sys/leases/lookup/<mount>/creds/<role>)`,
     );
   }
-  registerSecret(state.token);
+  const configurations = state.configurations;
+  for (const c of configurations) registerSecret(c.token);
+  const tagged = configurations.some((c) => c.tag !== undefined);
+  const label = (c: HeldConfiguration): string => (tagged ? `${configurationLabel(c.tag)}: ` : "");
   // The keeper goes first, so nothing renews what is about to be revoked.
   const recordFile = keeperRecordPath(file);
   const keeper = loadKeeperRecord(recordFile);
   if (keeper !== undefined) await stopKeeper(keeper);
-  const vault = new VaultClient(state.vault, Deadline.hardLimit(hook, env, startedAt));
+  deleteCredentialsFiles(state.credentialsDir);
+  const deadline = Deadline.hardLimit(hook, env, startedAt);
+  const clients = configurations.map((c) => new VaultClient(c.vault, deadline));
+  const done = (): void => {
+    deleteState(file);
+    deleteKeeperRecord(recordFile);
+  };
   try {
     if (keeper?.status === "job-gone" && keeper.revokedAt !== undefined) {
       // The keeper saw the agent gone and revoked (with proof); yet this post hook runs, so the
       // agent it watched was not the job's: the phase ran without credentials from then on.
-      deleteState(file);
-      deleteKeeperRecord(recordFile);
+      done();
       throw new HookFailure(
         `the keeper revoked this phase's credentials at ${new Date(keeper.revokedAt).toISOString()}, before terraform-post-${hook.phase} ran: ${keeper.reason ?? "job gone"}`,
         'how the agent starts hooks (docs/hooks.md, "The keeper"): the keeper watches the process that ran the hook launcher',
@@ -55,46 +86,45 @@ export async function runPostHook(hook: HookKind, env: NodeJS.ProcessEnv, starte
     const expired = keeper === undefined ? undefined : expiredDuringPhase(keeper, hook.phase);
     if (expired !== undefined) {
       // Vault revokes an expired lease (and an expired token's leases) itself; look anyway.
-      const r = await revokeWithProof(vault, state.token, state.leaseId);
-      if (!r.gone) {
-        // Kept: the hook can be run again once Vault can prove the lease gone.
-        const nr = notRevoked(state.leaseId, r, (state.expiresAt - Date.now()) / 1000);
-        throw new HookFailure(`${expired.what}; and ${nr.what}`, nr.check);
+      for (const [i, c] of configurations.entries()) {
+        if (c.lease === undefined) continue;
+        const r = await revokeWithProof(clients[i], c.token, c.lease.leaseId);
+        if (!r.gone) {
+          // Kept: the hook can be run again once Vault can prove the lease gone.
+          const nr = notRevoked(c.lease.leaseId, r, (c.lease.expiresAt - Date.now()) / 1000);
+          throw new HookFailure(`${expired.what}; and ${label(c)}${nr.what}`, nr.check);
+        }
       }
-      await revokeSelf(vault, state.token).catch(() => undefined);
-      deleteState(file);
-      deleteKeeperRecord(recordFile);
+      await Promise.all(configurations.map((c, i) => revokeSelf(clients[i], c.token).catch(() => undefined)));
+      done();
       throw expired;
     }
-    const revocation = await revokeWithProof(vault, state.token, state.leaseId);
-    if (!revocation.gone) throw notRevoked(state.leaseId, revocation, (state.expiresAt - Date.now()) / 1000);
-    let tokenNote: string;
-    try {
-      tokenNote =
-        (await revokeSelf(vault, state.token)) === "already-invalid"
-          ? "Vault token had already expired"
-          : "Vault token revoked";
-    } catch (err) {
-      throw new HookFailure(
-        `lease ${state.leaseId} is revoked, but the phase's Vault token could not be revoked (${err instanceof Error ? err.message : String(err)}); it can read this phase's credentials until its TTL ends`,
-        "Vault's health, then run this hook again (its state is kept) or revoke the token's accessor by hand",
-      );
-    }
-    if (isSts(state.authType)) {
-      const left = Math.max(0, (state.expiresAt - Date.now()) / 1000);
-      info(
-        `${state.authType} credentials (key ${state.maskedKeyId}) cannot be revoked early: they stay valid until ${new Date(state.expiresAt).toISOString()} (${formatDuration(left)} from now); Vault lease ${state.leaseId} closed (lookup confirms), ${tokenNote}`,
-      );
-    } else {
-      info(
-        `revoked lease ${state.leaseId} (IAM user and key ${state.maskedKeyId} deleted), ${tokenNote}; Vault's lookup confirms the lease is gone`,
-      );
-    }
-    deleteState(file);
-    deleteKeeperRecord(recordFile);
+    const outcomes = await Promise.all(configurations.map((c, i) => revokeHeld(clients[i], c)));
+    const failed: Array<{ c: HeldConfiguration; failure: HookFailure }> = [];
+    outcomes.forEach((o, i) => {
+      const c = configurations[i];
+      if (!o.ok) failed.push({ c, failure: o.failure });
+      else info(label(c) + revokedLine(c, o.tokenNote));
+    });
+    if (failed.length === 0) return done();
+    // Only what is not proven revoked stays, for the next attempt.
+    saveState(file, { ...state, configurations: failed.map((f) => f.c) });
+    throw new HookFailure(
+      failed.map((f) => label(f.c) + f.failure.what).join("; and "),
+      failed[0].failure.check,
+    );
   } finally {
-    vault.close();
+    for (const v of clients) v.close();
   }
+}
+
+function revokedLine(c: HeldConfiguration, tokenNote: string): string {
+  if (c.lease === undefined) return `${tokenNote} (it held no lease yet)`;
+  if (isSts(c.authType)) {
+    const left = Math.max(0, (c.lease.expiresAt - Date.now()) / 1000);
+    return `${c.authType} credentials (key ${c.lease.maskedKeyId}) cannot be revoked early: they stay valid until ${new Date(c.lease.expiresAt).toISOString()} (${formatDuration(left)} from now); Vault lease ${c.lease.leaseId} closed (lookup confirms), ${tokenNote}`;
+  }
+  return `revoked lease ${c.lease.leaseId} (IAM user and key ${c.lease.maskedKeyId} deleted), ${tokenNote}; Vault's lookup confirms the lease is gone`;
 }
 
 /** The failure to report when the credentials expired before this post hook ran, else undefined. */

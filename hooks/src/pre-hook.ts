@@ -1,110 +1,80 @@
 /**
- * terraform-pre-plan / terraform-pre-apply: log in to Vault with the run's workload identity
- * token, read this phase's AWS credentials, wait until AWS accepts them, save the lease for the
- * post hook, and hand the credentials back to the launcher, which gives them to Terraform. Any
- * failure revokes what was obtained and exits non-zero, so Terraform never starts without working
- * credentials (fail closed); what cannot be proven revoked stays in the state for the post hook.
+ * terraform-pre-plan / terraform-pre-apply: for each AWS configuration of the phase (the default
+ * and one per tag; docs/hooks.md, "Several AWS configurations"), log in to Vault with its workload
+ * identity token, read its AWS credentials, wait until AWS accepts them; save every lease for the
+ * post hook, write the shared credentials files and hand the credentials back to the launcher,
+ * which gives them to Terraform. All or nothing: any failure revokes what EVERY configuration
+ * obtained and exits non-zero, so Terraform never starts without working credentials (fail closed);
+ * what cannot be proven revoked stays in the state for the post hook.
  */
-import { credentialLines } from "./agent-env";
-import { nativeFlowEnabled, readPreSettings, type PreSettings } from "./contract";
+import { configurationLabel, flowInCharge, readConfigurations } from "./aws-configurations";
+import type { PreSettings } from "./contract";
+import { deleteCredentialsFiles, phaseCredentialsDir } from "./credentials-files";
 import { Deadline, sleep } from "./deadline";
 import { explainVaultError } from "./explain";
 import { formatDuration, HookFailure, maskKeyId } from "./failure";
+import { handBack, type Obtained } from "./hand-back";
 import type { HookKind } from "./hook-name";
 import { info, registerSecret } from "./output";
+import { PhaseLedger } from "./phase-ledger";
 import { waitUntilUsable } from "./readiness";
-import { revokeWithProof } from "./revocation";
+import { revokeHeld } from "./revocation";
 import { startKeeper, stopKeeper } from "./keeper-control";
 import { deleteKeeperRecord, keeperRecordPath, loadKeeperRecord } from "./keeper-record";
 import { agentOf } from "./proc";
-import { deleteState, loadState, requireRunId, saveState, stateDir, statePath } from "./state-file";
-import {
-  type AwsCredentials,
-  credentialsPath,
-  isSts,
-  login,
-  readCredentials,
-  revokeSelf,
-  sessionNameFor,
-} from "./vault-api";
+import { deleteState, loadState, requireRunId, stateDir, statePath } from "./state-file";
+import { credentialsPath, isSts, login, readCredentials, sessionNameFor } from "./vault-api";
 import { VaultClient } from "./vault-client";
 
 export async function runPreHook(hook: HookKind, env: NodeJS.ProcessEnv, startedAt: number): Promise<void> {
-  if (nativeFlowEnabled(env)) {
+  if (flowInCharge(env) === "native") {
     info(
       "TFC_VAULT_BACKED_AWS_AUTH=true: HCP Terraform's native Vault-backed AWS credentials are in charge; this hook does nothing",
     );
     return;
   }
-  const settings = readPreSettings(env, hook.phase);
-  registerSecret(settings.jwt);
+  const configurations = readConfigurations(env, hook.phase);
+  for (const c of configurations) registerSecret(c.jwt);
+  const tagged = configurations.length > 1;
   const runId = requireRunId(env);
   const file = statePath(env, runId, hook.phase);
+  const filesDir = phaseCredentialsDir(env, runId, hook.phase);
   const earlier = loadState(file);
   if (earlier?.status === "issued") {
+    const leases = earlier.configurations.flatMap((c) => (c.lease ? [c.lease.leaseId] : []));
     throw new HookFailure(
-      `lease ${earlier.leaseId} from an earlier terraform-pre-${hook.phase} of ${runId} was never revoked`,
-      `run terraform-post-${hook.phase} (or revoke it by hand: vault lease revoke -sync ${earlier.leaseId}) before starting this phase again`,
+      `lease ${leases.join(", ")} from an earlier terraform-pre-${hook.phase} of ${runId} was never revoked`,
+      `run terraform-post-${hook.phase} (or revoke it by hand: vault lease revoke -sync ${leases[0] ?? "<lease id>"}) before starting this phase again`,
     );
   }
   const deadline = Deadline.forHook(hook, env, startedAt);
-  if (settings.sleepSeconds * 1000 >= deadline.remainingMs()) {
+  const sleepSeconds = Math.max(...configurations.map((c) => c.sleepSeconds));
+  if (sleepSeconds * 1000 >= deadline.remainingMs()) {
     throw new HookFailure(
-      `TFC_VAULT_BACKED_AWS_SLEEP_SECONDS=${settings.sleepSeconds} does not fit in the hook's budget (${deadline.source})`,
+      `TFC_VAULT_BACKED_AWS_SLEEP_SECONDS=${sleepSeconds} does not fit in the hook's budget (${deadline.source})`,
       `lower it, or raise TFC_AGENT_HOOK_PRE_${hook.phase.toUpperCase()}_TIMEOUT on the agent`,
     );
   }
-  // From here on the post hook knows this pre hook ran, even if the agent kills it.
-  saveState(file, { version: 2, status: "started", runId, phase: hook.phase, startedAt });
-  const vault = new VaultClient(settings.vault, deadline);
-  let token: string | undefined;
-  let tokenSeconds = 0;
-  let creds: AwsCredentials | undefined;
+  const ledger = new PhaseLedger(file, runId, hook.phase, filesDir);
+  ledger.start(startedAt);
+  const clients = configurations.map((c) => new VaultClient(c.vault, deadline));
   try {
-    token = await step(
-      `Vault login with role "${settings.jwtRole}" on auth/${settings.authPath}`,
-      loginCheck(settings),
-      async () => {
-        const result = await login(vault, settings);
-        registerSecret(result.token);
-        tokenSeconds = result.ttlSeconds;
-        return result.token;
-      },
+    // Concurrently; every one runs to its end, so whatever any of them obtained is in the ledger.
+    const results = await Promise.allSettled(
+      configurations.map((c, i) => obtain(c, i, clients[i], ledger, hook, runId, deadline, env)),
     );
-    const loggedIn = token;
-    const credsPath = credentialsPath(settings);
-    creds = await step(`reading AWS credentials from ${credsPath}`, credsCheck(settings, hook), async () => {
-      const c = await readCredentials(vault, loggedIn, settings, sessionNameFor(runId, hook.phase));
-      registerSecret(c.accessKeyId); // printed only masked
-      registerSecret(c.secretAccessKey);
-      registerSecret(c.sessionToken);
-      return c;
-    });
-    const obtainedAt = Date.now();
-    // Saved as soon as there is something to revoke: if the hook fails later or the agent kills
-    // it at its timeout, the post hook still finds the lease and the token and revokes them.
-    saveState(file, {
-      version: 2,
-      status: "issued",
-      runId,
-      phase: hook.phase,
-      vault: settings.vault,
-      token: loggedIn,
-      leaseId: creds.leaseId,
-      authType: settings.authType,
-      awsRole: settings.awsRole,
-      expiresAt: obtainedAt + creds.leaseSeconds * 1000,
-      maskedKeyId: maskKeyId(creds.accessKeyId),
-      leaseSeconds: creds.leaseSeconds,
-      tokenSeconds,
-      ...(tokenSeconds > 0 ? { tokenExpiresAt: obtainedAt + tokenSeconds * 1000 } : {}),
-    });
-    const ready = await waitUntilUsable(creds, settings.authType === "iam_user" ? 3 : 1, deadline, env);
-    if (settings.sleepSeconds > 0)
-      await sleep(Math.min(settings.sleepSeconds * 1000, deadline.remainingMs()));
+    const failedAt = results.findIndex((r) => r.status === "rejected");
+    if (failedAt >= 0) {
+      const reason = (results[failedAt] as PromiseRejectedResult).reason as unknown;
+      throw tagged && reason instanceof HookFailure
+        ? new HookFailure(`${configurationLabel(configurations[failedAt].tag)}: ${reason.what}`, reason.check)
+        : reason;
+    }
+    const obtained = results.map((r) => (r as PromiseFulfilledResult<Obtained>).value);
 
     // Renewable credentials get a keeper; STS credentials cannot be renewed (docs/hooks.md, "The keeper").
-    if (!isSts(settings.authType)) {
+    const renewable = obtained.filter((o) => !isSts(o.settings.authType));
+    if (renewable.length > 0) {
       const agent = agentOf(process.pid, hook.name);
       if (agent === undefined)
         throw new HookFailure(
@@ -117,48 +87,118 @@ export async function runPreHook(hook: HookKind, env: NodeJS.ProcessEnv, started
         runId,
         hook.phase,
         agent,
-        obtainedAt +
-          (tokenSeconds > 0 ? Math.min(creds.leaseSeconds, tokenSeconds) : creds.leaseSeconds) * 1000,
+        Math.min(
+          ...renewable.map(
+            (o) =>
+              o.obtainedAt +
+              (o.tokenSeconds > 0 ? Math.min(o.creds.leaseSeconds, o.tokenSeconds) : o.creds.leaseSeconds) *
+                1000,
+          ),
+        ),
       );
     }
-
-    const handBack = credentialLines({
-      AWS_ACCESS_KEY_ID: creds.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
-      ...(creds.sessionToken ? { AWS_SESSION_TOKEN: creds.sessionToken } : {}),
-      // Best effort: asks the agent to give Terraform an empty workload identity token, so run code
-      // cannot replay it (whether the agent honours this override is unconfirmed; docs/upstream-behaviour.md).
-      TFC_WORKLOAD_IDENTITY_TOKEN: "",
-    });
-    const expiry = isSts(settings.authType)
-      ? `, expires ${new Date(obtainedAt + creds.leaseSeconds * 1000).toISOString()}`
-      : " (renewed while this phase runs)";
-    info(
-      `AWS credentials ready for ${hook.phase}: Vault role "${settings.awsRole}", ${settings.authType}, lease TTL ${formatDuration(creds.leaseSeconds)}${expiry}, ` +
-        `usable after ${(ready.elapsedMs / 1000).toFixed(1)} s (${ready.probes} probes), key ${maskKeyId(creds.accessKeyId)}; ` +
-        // Not secrets: the principal CloudTrail records and the run, side by side (docs/audit-trail.md).
-        `run ${runId} acts as ${ready.arn === "" ? "(STS gave no ARN)" : ready.arn}`,
-    );
+    const lines = handBack(filesDir, obtained);
+    for (const o of obtained) {
+      const s = o.settings;
+      const expiry = isSts(s.authType)
+        ? `, expires ${new Date(o.obtainedAt + o.creds.leaseSeconds * 1000).toISOString()}`
+        : " (renewed while this phase runs)";
+      info(
+        `AWS credentials ready for ${hook.phase}${tagged ? `, ${configurationLabel(s.tag)}` : ""}: Vault role "${s.awsRole}", ${s.authType}, lease TTL ${formatDuration(o.creds.leaseSeconds)}${expiry}, ` +
+          `usable after ${(o.ready.elapsedMs / 1000).toFixed(1)} s (${o.ready.probes} probes), key ${maskKeyId(o.creds.accessKeyId)}; ` +
+          // Not secrets: the principal CloudTrail records and the run, side by side (docs/audit-trail.md).
+          `run ${runId} acts as ${o.ready.arn === "" ? "(STS gave no ARN)" : o.ready.arn}`,
+      );
+    }
     // Last, and only on success: the launcher appends these lines to $TFC_AGENT_ENV.
-    process.stdout.write(handBack);
+    process.stdout.write(lines);
   } catch (err) {
-    vault.setDeadline(Deadline.hardLimit(hook, env, startedAt));
+    const hard = Deadline.hardLimit(hook, env, startedAt);
+    for (const v of clients) v.setDeadline(hard);
     // A keeper must never renew what this hook gives up on.
     const keeper = loadKeeperRecord(keeperRecordPath(file));
     if (keeper !== undefined) await stopKeeper(keeper);
-    const cleanup = token === undefined ? { note: "", clean: true } : await undo(vault, token, creds);
+    deleteCredentialsFiles(filesDir);
+    const held = ledger.entries();
+    const outcomes = await Promise.all(held.map(([i, h]) => revokeHeld(clients[i], h)));
+    const notes = outcomes.flatMap((o, k) =>
+      o.ok
+        ? []
+        : [
+            ` (and ${tagged ? `${configurationLabel(held[k][1].tag)}: ` : ""}${o.failure.what}; terraform-post-* tries again)`,
+          ],
+    );
     // Kept when something may still be live: the post hook tries again and reports it. Deleting
     // the state also stops a keeper this hook started (it exits when its state is gone).
-    if (cleanup.clean) {
+    if (notes.length === 0) {
       deleteState(file);
       deleteKeeperRecord(keeperRecordPath(file));
     }
-    if (err instanceof HookFailure && cleanup.note !== "")
-      throw new HookFailure(err.what + cleanup.note, err.check);
+    if (err instanceof HookFailure && notes.length > 0)
+      throw new HookFailure(err.what + notes.join(""), err.check);
     throw err;
   } finally {
-    vault.close();
+    for (const v of clients) v.close();
   }
+}
+
+/** One configuration: login, credentials (recorded at once), readiness, the optional sleep. */
+async function obtain(
+  s: PreSettings,
+  index: number,
+  vault: VaultClient,
+  ledger: PhaseLedger,
+  hook: HookKind,
+  runId: string,
+  deadline: Deadline,
+  env: NodeJS.ProcessEnv,
+): Promise<Obtained> {
+  const { token, ttlSeconds: tokenSeconds } = await step(
+    `Vault login with role "${s.jwtRole}" on auth/${s.authPath}`,
+    loginCheck(s),
+    async () => {
+      const result = await login(vault, s);
+      registerSecret(result.token);
+      return result;
+    },
+  );
+  const loggedInAt = Date.now();
+  const held = {
+    ...(s.tag === undefined ? {} : { tag: s.tag }),
+    vault: s.vault,
+    token,
+    authType: s.authType,
+    awsRole: s.awsRole,
+    tokenSeconds,
+    ...(tokenSeconds > 0 ? { tokenExpiresAt: loggedInAt + tokenSeconds * 1000 } : {}),
+  };
+  ledger.set(index, held);
+  const creds = await step(
+    `reading AWS credentials from ${credentialsPath(s)}`,
+    credsCheck(s, hook),
+    async () => {
+      const c = await readCredentials(vault, token, s, sessionNameFor(runId, hook.phase));
+      registerSecret(c.accessKeyId); // printed only masked
+      registerSecret(c.secretAccessKey);
+      registerSecret(c.sessionToken);
+      return c;
+    },
+  );
+  const obtainedAt = Date.now();
+  // Saved as soon as there is something to revoke: if the hook fails later or the agent kills
+  // it at its timeout, the post hook still finds the lease and the token and revokes them.
+  ledger.set(index, {
+    ...held,
+    lease: {
+      leaseId: creds.leaseId,
+      leaseSeconds: creds.leaseSeconds,
+      expiresAt: obtainedAt + creds.leaseSeconds * 1000,
+      maskedKeyId: maskKeyId(creds.accessKeyId),
+    },
+  });
+  const ready = await waitUntilUsable(creds, s.authType === "iam_user" ? 3 : 1, deadline, env);
+  if (s.sleepSeconds > 0) await sleep(Math.min(s.sleepSeconds * 1000, deadline.remainingMs()));
+  return { settings: s, creds, ready, obtainedAt, tokenSeconds };
 }
 
 async function step<T>(what: string, statusCheck: string, work: () => Promise<T>): Promise<T> {
@@ -169,45 +209,19 @@ async function step<T>(what: string, statusCheck: string, work: () => Promise<T>
   }
 }
 
-/**
- * Revokes what a failed pre hook obtained: the lease (sync, proven gone by a lookup) and the token
- * (which also revokes any lease we did not learn about, e.g. when the credentials answer was
- * unreadable). Returns a note for the error line, empty when everything was revoked.
- */
-async function undo(
-  vault: VaultClient,
-  token: string,
-  creds: AwsCredentials | undefined,
-): Promise<{ note: string; clean: boolean }> {
-  let note = "";
-  let clean = true;
-  if (creds !== undefined) {
-    const r = await revokeWithProof(vault, token, creds.leaseId);
-    if (!r.gone) {
-      clean = false;
-      note = ` (and lease ${creds.leaseId} is not confirmed revoked: it stays valid for up to ${formatDuration(r.ttlSeconds ?? creds.leaseSeconds)}; terraform-post-* tries again)`;
-    }
-  }
-  try {
-    await revokeSelf(vault, token);
-  } catch {
-    clean = false;
-    note += " (and the Vault token could not be revoked: it ends at its TTL)";
-  }
-  return { note, clean };
-}
-
 function loginCheck(s: PreSettings): string {
+  const v = s.vaultConfig === undefined ? "" : `_${s.vaultConfig}`;
   return (
     `that the JWT role "${s.jwtRole}" on auth/${s.authPath}${s.vault.namespace ? ` in namespace ${s.vault.namespace}` : ""} exists and binds this ` +
-    "organization, project, workspace and run phase, and that its bound_audiences include TFC_WORKLOAD_IDENTITY_AUDIENCE"
+    `organization, project, workspace and run phase, and that its bound_audiences include TFC_WORKLOAD_IDENTITY_AUDIENCE${v}`
   );
 }
 
 function credsCheck(s: PreSettings, hook: HookKind): string {
   const P = hook.phase.toUpperCase();
+  const t = s.tag === undefined ? "" : `_${s.tag}`;
   return (
     `that the ${hook.phase} policy of JWT role "${s.jwtRole}" grants read on ${credentialsPath(s)} (a plan token never reads apply credentials) ` +
-    `and that TFC_VAULT_BACKED_AWS_${P}_VAULT_ROLE, TFC_VAULT_BACKED_AWS_AUTH_TYPE (${s.authType}) and TFC_VAULT_BACKED_AWS_${P}_ROLE_ARN match the AWS secrets engine role`
+    `and that TFC_VAULT_BACKED_AWS_${P}_VAULT_ROLE${t}, TFC_VAULT_BACKED_AWS_AUTH_TYPE${t} (${s.authType}) and TFC_VAULT_BACKED_AWS_${P}_ROLE_ARN${t} match the AWS secrets engine role`
   );
 }

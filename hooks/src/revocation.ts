@@ -6,7 +6,8 @@
  */
 import { explainVaultError } from "./explain";
 import { formatDuration, HookFailure } from "./failure";
-import { leaseTtl, revokeLease } from "./vault-api";
+import type { HeldConfiguration } from "./state-file";
+import { leaseTtl, revokeLease, revokeSelf } from "./vault-api";
 import type { VaultClient } from "./vault-client";
 
 export type Revocation =
@@ -56,4 +57,38 @@ export function notRevoked(
     `lease ${leaseId} is not confirmed revoked (${r.reason}); it stays valid for up to ${formatDuration(ttl)}`,
     `revoke it by hand (vault lease revoke -sync ${leaseId}, then vault lease lookup ${leaseId}) and check the AWS secrets engine's IAM permissions (iam:DeleteUser, iam:DeleteAccessKey, login profiles on the user)`,
   );
+}
+
+/** How revoking one configuration's lease and token went. */
+export type HeldRevocation =
+  { readonly ok: true; readonly tokenNote: string } | { readonly ok: false; readonly failure: HookFailure };
+
+/**
+ * Revokes what one AWS configuration holds: its lease, proven gone (when it has one), then its
+ * Vault token (which also takes any lease we did not learn about with it). Never throws.
+ */
+export async function revokeHeld(vault: VaultClient, held: HeldConfiguration): Promise<HeldRevocation> {
+  if (held.lease !== undefined) {
+    const r = await revokeWithProof(vault, held.token, held.lease.leaseId);
+    if (!r.gone)
+      return {
+        ok: false,
+        failure: notRevoked(held.lease.leaseId, r, (held.lease.expiresAt - Date.now()) / 1000),
+      };
+  }
+  try {
+    const self = await revokeSelf(vault, held.token);
+    return {
+      ok: true,
+      tokenNote: self === "already-invalid" ? "Vault token had already expired" : "Vault token revoked",
+    };
+  } catch (err) {
+    return {
+      ok: false,
+      failure: new HookFailure(
+        `${held.lease === undefined ? "the Vault token" : `lease ${held.lease.leaseId} is revoked, but the phase's Vault token`} could not be revoked (${err instanceof Error ? err.message : String(err)}); it can read this phase's credentials until its TTL ends`,
+        "Vault's health, then run this hook again (its state is kept) or revoke the token's accessor by hand",
+      ),
+    };
+  }
 }

@@ -1,6 +1,6 @@
 /**
- * What a pre hook leaves for its post hook: the Vault token and lease to revoke. One file per run
- * and phase in the hooks' state dir, a directory only the hooks' user can read or write (the
+ * What a pre hook leaves for its post hook: every AWS configuration's Vault token and lease to
+ * revoke (docs/hooks.md, "Several AWS configurations"). One file per run and phase in the hooks' state dir, a directory only the hooks' user can read or write (the
  * wrapper fixes its path; the image makes it 0700, owned by that user). Run code runs as another
  * user, so it can neither read the token nor replace or delete the file (docs/hooks.md).
  *
@@ -15,7 +15,7 @@ import { HookFailure } from "./failure";
 import type { Phase } from "./hook-name";
 
 export interface StartedState {
-  readonly version: 2;
+  readonly version: 3;
   readonly status: "started";
   readonly runId: string;
   readonly phase: Phase;
@@ -23,23 +23,39 @@ export interface StartedState {
   readonly startedAt: number;
 }
 
-export interface IssuedState {
-  readonly version: 2;
-  readonly status: "issued";
-  readonly runId: string;
-  readonly phase: Phase;
+/** What one AWS configuration of the phase holds: its own Vault token, and its lease once read. */
+export interface HeldConfiguration {
+  /** Undefined for the default configuration. */
+  readonly tag?: string;
   readonly vault: VaultTarget;
   readonly token: string;
-  readonly leaseId: string;
   readonly authType: AuthType;
   readonly awsRole: string;
+  /** The token's granted TTL (0: none) and its expiry. */
+  readonly tokenSeconds: number;
+  readonly tokenExpiresAt?: number;
+  /** Set once the credentials are read. */
+  readonly lease?: HeldLease;
+}
+
+export interface HeldLease {
+  readonly leaseId: string;
+  /** The lease's granted TTL. */
+  readonly leaseSeconds: number;
   /** Epoch ms when the credentials expire (lease TTL; the STS credentials' lifetime). */
   readonly expiresAt: number;
   readonly maskedKeyId: string;
-  /** Renewable credentials: the lease's and the token's granted TTLs, and the token's expiry. */
-  readonly leaseSeconds?: number;
-  readonly tokenSeconds?: number;
-  readonly tokenExpiresAt?: number;
+}
+
+/** Written as soon as any configuration holds a lease; lists every token and lease of the phase. */
+export interface IssuedState {
+  readonly version: 3;
+  readonly status: "issued";
+  readonly runId: string;
+  readonly phase: Phase;
+  readonly configurations: readonly HeldConfiguration[];
+  /** The phase's shared credentials files' dir (credentials-files.ts), deleted with the leases. */
+  readonly credentialsDir: string;
 }
 
 export type SavedState = StartedState | IssuedState;
@@ -101,13 +117,24 @@ export function saveState(file: string, state: SavedState): void {
   fs.renameSync(tmp, file);
 }
 
+function isHeld(c: Partial<HeldConfiguration>): boolean {
+  return (
+    typeof c.token === "string" &&
+    typeof c.vault?.address === "string" &&
+    typeof c.authType === "string" &&
+    (c.lease === undefined ||
+      (typeof c.lease.leaseId === "string" &&
+        typeof c.lease.expiresAt === "number" &&
+        typeof c.lease.maskedKeyId === "string"))
+  );
+}
+
 function isIssued(s: Partial<IssuedState>): boolean {
   return (
-    typeof s.token === "string" &&
-    typeof s.leaseId === "string" &&
-    typeof s.vault?.address === "string" &&
-    typeof s.expiresAt === "number" &&
-    typeof s.maskedKeyId === "string"
+    Array.isArray(s.configurations) &&
+    s.configurations.length > 0 &&
+    s.configurations.every((c) => isHeld(c as Partial<HeldConfiguration>)) &&
+    typeof s.credentialsDir === "string"
   );
 }
 
@@ -130,7 +157,7 @@ export function loadState(file: string): SavedState | undefined {
     state = {};
   }
   const ok =
-    state.version === 2 &&
+    state.version === 3 &&
     ((state.status === "started" && typeof (state as Partial<StartedState>).startedAt === "number") ||
       (state.status === "issued" && isIssued(state as Partial<IssuedState>)));
   if (!ok) {

@@ -4,13 +4,16 @@ import * as fs from "node:fs";
 import type { AgentSimulator, ProcessResult } from "../support/agent-simulator";
 import type { World } from "./world";
 
-/** Zero live leases, zero dynamic IAM users, zero tokens, no state file, no secret anywhere. */
+/** Zero live leases, zero dynamic IAM users, zero tokens, no state or credentials file, no secret anywhere. */
 export async function assertCleanAfterRun(world: World, sim: AgentSimulator): Promise<void> {
   const left = await world.leftovers();
   assert.deepEqual(left, { leases: 0, users: [], tokens: 0 }, "something was left alive in Vault or AWS");
   const stateDir = sim.host.layout.stateDir;
   const states = fs.existsSync(stateDir) ? fs.readdirSync(stateDir) : [];
   assert.deepEqual(states, [], "a state file was left behind");
+  const filesDir = sim.host.layout.credentialsDir;
+  const files = fs.existsSync(filesDir) ? fs.readdirSync(filesDir) : [];
+  assert.deepEqual(files, [], "a shared credentials file (or its phase dir) was left behind");
   assert.deepEqual(sim.secretLeaks(world.vault.issuedSecrets()), [], "a secret leaked");
 }
 

@@ -320,7 +320,7 @@ describe("hooks: failure paths", function () {
       // (pre-hook.ts writes exactly this before it logs in). Written here, not raced with a kill.
       const stateFile = sim.stateFile("plan");
       const started = {
-        version: 2,
+        version: 3,
         status: "started",
         runId: sim.runId,
         phase: "plan",

@@ -225,8 +225,8 @@ describe("hooks: the keeper", function () {
     const apply = JSON.parse(fs.readFileSync(other.stateFile("apply"), "utf8")) as IssuedState;
     const renew = await fetch(`${world.vault.address}/v1/sys/leases/renew`, {
       method: "PUT",
-      headers: { "X-Vault-Token": plan.token },
-      body: JSON.stringify({ lease_id: apply.leaseId, increment: 3600 }),
+      headers: { "X-Vault-Token": plan.configurations[0].token },
+      body: JSON.stringify({ lease_id: apply.configurations[0].lease?.leaseId, increment: 3600 }),
     });
     assert.equal(renew.status, 403, "a plan token renews no apply lease");
     const end = await post("plan");
@@ -265,7 +265,7 @@ describe("hooks: the keeper", function () {
       TTL * 1000 + 1500,
     );
     assert.ok(
-      world.vault.liveLeases().some((l) => l.leaseId === mine.leaseId),
+      world.vault.liveLeases().some((l) => l.leaseId === mine.configurations[0].lease?.leaseId),
       "the phase's own lease is still renewed",
     );
     assert.equal(await world.awsAccepts(creds), true);

@@ -89,7 +89,7 @@ describe("hooks: privilege separation against run code as another uid", function
       assert.equal(r.pre.code, 0, r.pre.stderr);
       assert.match(
         r.agentEnv,
-        /^AWS_ACCESS_KEY_ID=AKIA\w+\nAWS_SECRET_ACCESS_KEY=\S+\nTFC_WORKLOAD_IDENTITY_TOKEN=\n$/,
+        /^AWS_ACCESS_KEY_ID=AKIA\w+\nAWS_SECRET_ACCESS_KEY=\S+\nTF_VAR_tfc_vault_backed_aws_dynamic_credentials=\{"default":\{"shared_credentials_file":"\/\S+\/run-\w+-(plan|apply)\/credentials"\},"aliases":\{\}\}\nTFC_WORKLOAD_IDENTITY_TOKEN=\n$/,
       );
       assert.equal(r.terraform?.code, 0, r.terraform?.stderr);
       assert.equal(r.post.code, 0, r.post.stderr);

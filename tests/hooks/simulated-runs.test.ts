@@ -39,7 +39,7 @@ describe("hooks: simulated runs", function () {
       );
       assert.match(
         phase.agentEnv,
-        /^AWS_ACCESS_KEY_ID=AKIA\w+\nAWS_SECRET_ACCESS_KEY=\S+\nTFC_WORKLOAD_IDENTITY_TOKEN=\n$/,
+        /^AWS_ACCESS_KEY_ID=AKIA\w+\nAWS_SECRET_ACCESS_KEY=\S+\nTF_VAR_tfc_vault_backed_aws_dynamic_credentials=\{"default":\{"shared_credentials_file":"\/\S+\/run-\w+-(plan|apply)\/credentials"\},"aliases":\{\}\}\nTFC_WORKLOAD_IDENTITY_TOKEN=\n$/,
       );
       assert.equal(phase.terraform?.code, 0, phase.terraform?.stderr);
       assert.match(phase.terraform.stdout, /acting as arn:aws:iam::123456789012:user\/vault-/);
@@ -75,7 +75,7 @@ describe("hooks: simulated runs", function () {
         );
         assert.match(
           phase.agentEnv,
-          /^AWS_ACCESS_KEY_ID=ASIA\w+\nAWS_SECRET_ACCESS_KEY=\S+\nAWS_SESSION_TOKEN=\S+\nTFC_WORKLOAD_IDENTITY_TOKEN=\n$/,
+          /^AWS_ACCESS_KEY_ID=ASIA\w+\nAWS_SECRET_ACCESS_KEY=\S+\nAWS_SESSION_TOKEN=\S+\nTF_VAR_tfc_vault_backed_aws_dynamic_credentials=\{"default":\{"shared_credentials_file":"\/\S+\/run-\w+-(plan|apply)\/credentials"\},"aliases":\{\}\}\nTFC_WORKLOAD_IDENTITY_TOKEN=\n$/,
         );
         assert.equal(phase.terraform?.code, 0, phase.terraform?.stderr);
         assert.match(

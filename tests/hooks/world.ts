@@ -61,6 +61,106 @@ export class World {
     return world;
   }
 
+  /** The policies each phase's JWT role grants (the phase's own first). */
+  private readonly policies: Record<"plan" | "apply", string[]> = { plan: [], apply: [] };
+
+  /** (Re)writes the phase's JWT role on `mount` with the phase's policies. */
+  private addJwtRoles(phase: "plan" | "apply", mount = "jwt", audience: string = RUN.audience): void {
+    this.vault.addJwtRole(
+      mount,
+      `tfc-${phase}`,
+      {
+        role_type: "jwt",
+        user_claim: "terraform_full_workspace",
+        bound_audiences: [audience],
+        bound_claims_type: "glob",
+        bound_claims: {
+          sub: `organization:${RUN.organization}:project:${RUN.project}:workspace:${RUN.workspace}:run_phase:${phase}`,
+        },
+        claim_mappings: { terraform_run_id: "run_id" },
+        token_policies: this.policies[phase],
+        token_ttl: this.options.tokenTtlSeconds ?? 1200,
+        ...(this.options.tokenMaxTtlSeconds ? { token_max_ttl: this.options.tokenMaxTtlSeconds } : {}),
+        token_type: "service",
+      },
+      this.options.namespace,
+    );
+  }
+
+  /**
+   * A tagged AWS configuration as the program sets one up: per phase an engine role
+   * `<phase>-<tag>` on mount "aws" (assumed_role: role ARN `arn:aws:iam::<account>:role/<tag>-<phase>`)
+   * and a policy granting the phase's JWT role read on it, unless `refusedIn` is that phase.
+   * Returns the workspace variables of the configuration.
+   */
+  addAwsConfiguration(
+    tag: string,
+    options: {
+      readonly type?: AwsCredentialType;
+      readonly refusedIn?: "plan" | "apply";
+      readonly account?: string;
+    } = {},
+  ): Record<string, string> {
+    const type = options.type ?? this.credentialType;
+    const account = options.account ?? "210987654321";
+    const env: Record<string, string> = {
+      [`TFC_VAULT_BACKED_AWS_AUTH_${tag}`]: "false",
+      [`TFC_VAULT_BACKED_AWS_AUTH_TYPE_${tag}`]: type,
+    };
+    for (const phase of ["plan", "apply"] as const) {
+      const role = `${phase}-${tag.toLowerCase()}`;
+      const roleArn = `arn:aws:iam::${account}:role/${tag.toLowerCase()}-${phase}`;
+      this.vault.addAwsRole(
+        "aws",
+        role,
+        {
+          credential_type: type,
+          default_ttl: this.options.leaseTtlSeconds ?? 900,
+          ...(this.options.leaseMaxTtlSeconds ? { max_ttl: this.options.leaseMaxTtlSeconds } : {}),
+          default_sts_ttl: 900,
+          ...(type === "assumed_role" ? { role_arns: [roleArn] } : {}),
+        },
+        this.options.namespace,
+      );
+      env[`TFC_VAULT_BACKED_AWS_${phase.toUpperCase()}_VAULT_ROLE_${tag}`] = role;
+      if (type === "assumed_role")
+        env[`TFC_VAULT_BACKED_AWS_${phase.toUpperCase()}_ROLE_ARN_${tag}`] = roleArn;
+      if (options.refusedIn === phase) continue;
+      const policy = `tfc-${phase}-${tag.toLowerCase()}`;
+      this.vault.addPolicy(policy, renderPhasePolicy("aws", role, type, phase), this.options.namespace);
+      this.policies[phase].push(policy);
+      this.addJwtRoles(phase);
+    }
+    return env;
+  }
+
+  /**
+   * A tagged Vault configuration: a second JWT mount `jwt-<v>` trusting the same issuer, whose
+   * roles accept only `audience` and grant the same policies. Returns its workspace variables.
+   */
+  addVaultConfiguration(v: string, audience: string): Record<string, string> {
+    const mount = `jwt-${v.toLowerCase()}`;
+    this.vault.configureJwt(
+      mount,
+      {
+        oidc_discovery_url: this.issuer.issuer,
+        oidc_discovery_ca_pem: this.ca.certPem,
+        bound_issuer: this.issuer.issuer,
+      },
+      this.options.namespace,
+    );
+    for (const phase of ["plan", "apply"] as const) this.addJwtRoles(phase, mount, audience);
+    return {
+      [`TFC_WORKLOAD_IDENTITY_AUDIENCE_${v}`]: audience,
+      [`TFC_VAULT_ADDR_${v}`]: this.vault.address,
+      ...(this.vault.caCertPem ? { [`TFC_VAULT_ENCODED_CACERT_${v}`]: this.ca.encoded } : {}),
+      ...(this.options.namespace ? { [`TFC_VAULT_NAMESPACE_${v}`]: this.options.namespace } : {}),
+      [`TFC_VAULT_AUTH_PATH_${v}`]: mount,
+      [`TFC_VAULT_PLAN_ROLE_${v}`]: "tfc-plan",
+      [`TFC_VAULT_APPLY_ROLE_${v}`]: "tfc-apply",
+    };
+  }
+
   get credentialType(): AwsCredentialType {
     return this.options.credentialType ?? "iam_user";
   }
@@ -77,25 +177,8 @@ export class World {
       ns,
     );
     for (const phase of ["plan", "apply"] as const) {
-      this.vault.addJwtRole(
-        "jwt",
-        `tfc-${phase}`,
-        {
-          role_type: "jwt",
-          user_claim: "terraform_full_workspace",
-          bound_audiences: [RUN.audience],
-          bound_claims_type: "glob",
-          bound_claims: {
-            sub: `organization:${RUN.organization}:project:${RUN.project}:workspace:${RUN.workspace}:run_phase:${phase}`,
-          },
-          claim_mappings: { terraform_run_id: "run_id" },
-          token_policies: [`tfc-${phase}`],
-          token_ttl: this.options.tokenTtlSeconds ?? 1200,
-          ...(this.options.tokenMaxTtlSeconds ? { token_max_ttl: this.options.tokenMaxTtlSeconds } : {}),
-          token_type: "service",
-        },
-        ns,
-      );
+      this.policies[phase] = [`tfc-${phase}`];
+      this.addJwtRoles(phase);
       // The policy the program renders (components/vault-policy.ts), keeper grants included.
       this.vault.addPolicy(`tfc-${phase}`, renderPhasePolicy("aws", phase, this.credentialType, phase), ns);
     }
@@ -160,6 +243,7 @@ export class World {
       ...(options.agentEnv ? { agentEnv: options.agentEnv } : {}),
       ...(options.tokenFor ? { tokenFor: options.tokenFor } : {}),
       ...(options.host ? { host: options.host } : {}),
+      ...(options.terraform ? { terraform: options.terraform } : {}),
     });
   }
 

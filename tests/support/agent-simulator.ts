@@ -52,6 +52,8 @@ export interface SimulatorOptions {
   readonly tokenFor?: (phase: Phase, issue: (run: RunIdentity) => string) => string | null;
   /** The machine the hooks run on; default a fresh "direct" one, disposed with the simulator. */
   readonly host?: AgentHost;
+  /** The stand-in Terraform's script (run with `node -e` in the repo root); default TERRAFORM_STANDIN. */
+  readonly terraform?: string;
 }
 
 /** The stand-in Terraform: calls sts:GetCallerIdentity with only the env it was given. */
@@ -233,6 +235,24 @@ export class AgentSimulator {
     return token;
   }
 
+  /**
+   * The tagged workload identity tokens: for each workspace variable
+   * `TFC_WORKLOAD_IDENTITY_AUDIENCE_<TAG>`, the agent (>= 1.12) injects
+   * `TFC_WORKLOAD_IDENTITY_TOKEN_<TAG>` with that audience (docs/upstream-behaviour.md,
+   * "Tagged configurations").
+   */
+  private taggedTokens(phase: Phase): Record<string, string> {
+    const tokens: Record<string, string> = {};
+    for (const [name, audience] of Object.entries(this.options.workspaceEnv)) {
+      const m = /^TFC_WORKLOAD_IDENTITY_AUDIENCE_([A-Za-z0-9_]+)$/.exec(name);
+      if (!m) continue;
+      const token = this.options.issuer.issue({ ...this.options.run, audience, phase, runId: this.runId });
+      this.tokens.push(token);
+      tokens[`TFC_WORKLOAD_IDENTITY_TOKEN_${m[1]}`] = token;
+    }
+    return tokens;
+  }
+
   /** The environment the agent gives a hook (nothing inherited from the test process but PATH). */
   hookEnv(
     agentEnvFile: string,
@@ -266,11 +286,17 @@ export class AgentSimulator {
   async runPhase(phase: Phase): Promise<PhaseResult> {
     const agentEnvFile = this.agentEnvFile(`${phase}.env`);
     const token = this.tokenFor(phase);
-    const pre = await this.runHook(`terraform-pre-${phase}`, this.hookEnv(agentEnvFile, token));
+    const pre = await this.runHook(
+      `terraform-pre-${phase}`,
+      this.hookEnv(agentEnvFile, token, this.taggedTokens(phase)),
+    );
     const agentEnv = fs.readFileSync(agentEnvFile, "utf8");
     let terraform: ProcessResult | undefined;
     if (pre.code === 0) {
-      const tf = this.host.asAgent(this.host.layout.node, ["-e", TERRAFORM_STANDIN]);
+      const tf = this.host.asAgent(this.host.layout.node, [
+        "-e",
+        this.options.terraform ?? TERRAFORM_STANDIN,
+      ]);
       terraform = await runProcess(tf.file, tf.args, this.terraformEnv(agentEnv), REPO_ROOT);
       this.outputs.push(terraform);
     }
@@ -303,7 +329,7 @@ export class AgentSimulator {
     return env;
   }
 
-  /** Every regular file left under the agent's HOME and in the hooks' state dir, with its content. */
+  /** Every regular file left under the agent's HOME, the hooks' state dir and credentials dir, with its content. */
   leftoverFiles(): Array<{ file: string; content: string; mode: number }> {
     const found: Array<{ file: string; content: string; mode: number }> = [];
     const walk = (dir: string): void => {
@@ -320,6 +346,7 @@ export class AgentSimulator {
     };
     walk(this.home);
     walk(this.host.layout.stateDir);
+    if (fs.existsSync(this.host.layout.credentialsDir)) walk(this.host.layout.credentialsDir);
     return found;
   }
 
