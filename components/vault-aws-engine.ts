@@ -72,8 +72,8 @@ export interface VaultAwsEngineArgs {
   /**
    * Rotate the root key once after configuring it, so only Vault knows it. A plain boolean: it
    * decides which resources exist (a plain mount plus RotateRoot, the only writer of
-   * `config/root`). Needs root keys; refused with a managed identity. Region and endpoints cannot
-   * change afterwards without a fresh key.
+   * `config/root`, username template included). Needs root keys; refused with a managed
+   * identity. Region, endpoints and the template cannot change afterwards without a fresh key.
    */
   readonly rotateRootKey?: boolean;
   /**
@@ -164,6 +164,7 @@ export class VaultAwsEngine extends pulumi.ComponentResource {
           region: args.region ?? "us-east-1",
           ...(args.iamEndpoint !== undefined ? { iamEndpoint: args.iamEndpoint } : {}),
           ...(args.stsEndpoint !== undefined ? { stsEndpoint: args.stsEndpoint } : {}),
+          usernameTemplate: IAM_USERNAME_TEMPLATE,
         },
         { parent: this, dependsOn: [mount] },
       );

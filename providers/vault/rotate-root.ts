@@ -1,16 +1,17 @@
 /**
  * `pulumi-nodejs:dynamic/vault:RotateRoot`: the one writer of an AWS secrets engine's
  * `config/root` when `rotateRootKey` is on. On create it writes the supplied root key and the
- * engine settings (`POST <mount>/config/root`), then rotates the key (`POST
- * <mount>/config/rotate-root`): Vault makes a new key for the same IAM user and deletes the old
- * one, so only Vault knows the key from then on.
+ * engine settings, `username_template` included (`POST <mount>/config/root`), then rotates the key
+ * (`POST <mount>/config/rotate-root`): Vault makes a new key for the same IAM user and deletes the
+ * old one, so only Vault knows the key from then on.
  *
- * Nothing else may write `config/root` afterwards: every write sends (or, in some Vault versions,
- * clears) the key, and the only key Pulumi holds is the deleted one. So the mount itself is a plain
- * `vault.Mount` (the `aws.SecretBackend` resource rewrites `config/root` on any change of region or
- * endpoint), and this provider refuses a change of settings under the same key: give the engine a
- * fresh key and the resource is replaced (written and rotated again). See
- * docs/upstream-behaviour.md#vault-aws-secrets-engine.
+ * Nothing else may write `config/root` afterwards: up to Vault 1.18 a write replaces the whole
+ * config, so a write without the key clears it, and the only key Pulumi holds is the deleted one
+ * (from 1.19 a write keeps fields it leaves out, but the program supports older Vaults too). So the
+ * mount itself is a plain `vault.Mount` (the `aws.SecretBackend` resource rewrites `config/root`
+ * on any change of region or endpoint), and this provider refuses a change of settings under the
+ * same key, the username template included: give the engine a fresh key and the resource is
+ * replaced (written and rotated again). See docs/upstream-behaviour.md#vault-aws-secrets-engine.
  *
  * Vault connection settings are read when the provider runs (vault-connection.ts), never
  * captured and never stored. Outputs hold the mount, the settings, the id of the key that was
@@ -29,6 +30,8 @@ export interface RotateRootInputs {
   readonly region: string;
   readonly iamEndpoint?: string;
   readonly stsEndpoint?: string;
+  /** The engine's `username_template`; absent = Vault's default. */
+  readonly usernameTemplate?: string;
 }
 
 /** Plain outputs stored in state. */
@@ -37,13 +40,27 @@ export interface RotateRootOutputs {
   readonly region: string;
   readonly iamEndpoint?: string;
   readonly stsEndpoint?: string;
+  readonly usernameTemplate?: string;
   /** Id of the supplied (now deleted) key: tells a fresh key from the rotated one. Secret. */
   readonly suppliedAccessKeyId: string;
   readonly rotatedAt: string;
 }
 
 const MOUNT = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
-const SETTINGS = ["region", "iamEndpoint", "stsEndpoint"] as const;
+const SETTINGS = ["region", "iamEndpoint", "stsEndpoint", "usernameTemplate"] as const;
+
+/** How to write config/root again after rotation: a fresh key, in an order that never breaks the engine. */
+const FRESH_KEY =
+  "Give the engine a fresh access key: create a second key for the engine's IAM user (aws iam create-access-key), set it with pulumi config set --secret tfc-jit-aws:awsRootAccessKey and awsRootSecretKey, and run pulumi up: config/root is written with the new key and settings (the engine keeps working), and the rotation then asks you to delete the user's other, older key (aws iam delete-access-key) and run pulumi up once more";
+
+/** Why a setting cannot change under the rotated key. */
+function settingReason(setting: (typeof SETTINGS)[number]): string {
+  const why =
+    "writing config/root needs the key, which only Vault knows now (Pulumi holds the deleted one), and up to Vault 1.18 a write without it clears it";
+  return setting === "usernameTemplate"
+    ? `cannot be written to an engine whose root key was already rotated (iam_user names then keep Vault's default, without the workspace): ${why}. ${FRESH_KEY}`
+    : `cannot change after the root key was rotated: ${why}. ${FRESH_KEY}`;
+}
 
 interface RotateRootProvider extends pulumi.dynamic.ResourceProvider {
   /** The host's stack config, set by `configure` in the provider host process only. */
@@ -86,15 +103,12 @@ export const rotateRootProvider: RotateRootProvider = {
       }
     }
     // Same key as before = the key Vault already rotated away: a new config/root write would
-    // carry a deleted key. Refuse the change instead of breaking the engine.
+    // carry a deleted key, or (without one) clear the key in Vault <= 1.18. Refuse the change
+    // instead of breaking the engine; a state written before usernameTemplate existed lands here.
     const sameKey = olds.accessKey !== undefined && olds.accessKey === news.accessKey;
     for (const setting of SETTINGS) {
       if (sameKey && optional(olds[setting]) !== optional(news[setting])) {
-        failures.push({
-          property: setting,
-          reason:
-            "cannot change after the root key was rotated: writing config/root needs the key, which only Vault knows now (Pulumi holds the deleted one). Give the engine a fresh access key (pulumi config set --secret tfc-jit-aws:awsRootAccessKey / awsRootSecretKey to a new key of the engine's IAM user): the root config is then written with the new settings and rotated again",
-        });
+        failures.push({ property: setting, reason: settingReason(setting) });
       }
     }
     if (failures.length > 0) return Promise.resolve({ failures });
@@ -106,6 +120,7 @@ export const rotateRootProvider: RotateRootProvider = {
         region: news.region!,
         ...(optional(news.iamEndpoint) ? { iamEndpoint: news.iamEndpoint } : {}),
         ...(optional(news.stsEndpoint) ? { stsEndpoint: news.stsEndpoint } : {}),
+        ...(optional(news.usernameTemplate) ? { usernameTemplate: news.usernameTemplate } : {}),
       },
     });
   },
@@ -129,8 +144,18 @@ export const rotateRootProvider: RotateRootProvider = {
       region: inputs.region,
       ...(inputs.iamEndpoint ? { iam_endpoint: inputs.iamEndpoint } : {}),
       ...(inputs.stsEndpoint ? { sts_endpoint: inputs.stsEndpoint } : {}),
+      // Sent in the same write: a write without it sets Vault's default (every Vault version).
+      ...(inputs.usernameTemplate ? { username_template: inputs.usernameTemplate } : {}),
     });
-    await vaultRequest(conn, "POST", `${inputs.mountPath}/config/rotate-root`);
+    try {
+      await vaultRequest(conn, "POST", `${inputs.mountPath}/config/rotate-root`);
+    } catch (e) {
+      // config/root already holds the supplied key, which still works: say what to do next.
+      throw new Error(
+        `${(e as Error).message}. ${inputs.mountPath}/config/root now holds the supplied key, not rotated yet (the engine works with it). Vault rotates only while the engine's IAM user has exactly one access key: if it has two, delete the older one (aws iam list-access-keys, aws iam delete-access-key), then run pulumi up again`,
+        { cause: e },
+      );
+    }
     // Vault answers with the new access key id; it is deliberately not kept.
     return {
       id: `${inputs.mountPath}/config/root`,
@@ -139,6 +164,7 @@ export const rotateRootProvider: RotateRootProvider = {
         region: inputs.region,
         ...(inputs.iamEndpoint ? { iamEndpoint: inputs.iamEndpoint } : {}),
         ...(inputs.stsEndpoint ? { stsEndpoint: inputs.stsEndpoint } : {}),
+        ...(inputs.usernameTemplate ? { usernameTemplate: inputs.usernameTemplate } : {}),
         suppliedAccessKeyId: inputs.accessKey,
         rotatedAt: new Date().toISOString(),
       },
@@ -171,6 +197,8 @@ export interface RotateRootArgs {
   readonly iamEndpoint?: pulumi.Input<string>;
   /** Custom STS endpoint URL. */
   readonly stsEndpoint?: pulumi.Input<string>;
+  /** The engine's `username_template` (how iam_user names are made); absent = Vault's default. */
+  readonly usernameTemplate?: pulumi.Input<string>;
 }
 
 /** Writes an AWS secrets engine's root config once and rotates its key; deleting it changes nothing. */
@@ -190,6 +218,7 @@ export class RotateRoot extends pulumi.dynamic.Resource {
         region: args.region,
         iamEndpoint: args.iamEndpoint,
         stsEndpoint: args.stsEndpoint,
+        usernameTemplate: args.usernameTemplate,
         suppliedAccessKeyId: undefined,
         rotatedAt: undefined,
       },

@@ -128,6 +128,12 @@ export interface VaultDoubleOptions {
   /** Answer `security_token` instead of `session_token` (Vault < 1.16). */
   readonly legacySecurityToken?: boolean;
   /**
+   * `<mount>/config/root` writes keep the fields they leave out, as Vault 1.19 and later do
+   * (except `username_template`); by default a write replaces the whole config, as up to 1.18.
+   * See writeRootConfig.
+   */
+  readonly configRootMerges?: boolean;
+  /**
    * Start as a fresh node with an auto-unseal seal: uninitialized (and so sealed), no root token
    * until `sys/init` (vault-double-sys.ts).
    */
@@ -199,6 +205,38 @@ function durationSeconds(value: unknown): number | undefined {
   return Number(m[1]) * ({ "": 1, s: 1, m: 60, h: 3600 } as Record<string, number>)[m[2] ?? ""];
 }
 
+const ROOT_CONFIG_FIELDS = [
+  "access_key",
+  "secret_key",
+  "region",
+  "iam_endpoint",
+  "sts_endpoint",
+  "max_retries",
+] as const;
+
+/**
+ * The config a `POST <mount>/config/root` leaves (builtin/logical/aws/path_config_root.go,
+ * docs/upstream-behaviour.md#vault-aws-secrets-engine). Up to Vault 1.18 the write builds the
+ * config from the request alone: a field not sent, the keys included, is cleared. From 1.19 a
+ * field not sent keeps its stored value. In both, `username_template` is set from the request
+ * alone: not sent (or empty) means Vault's default, which the double keeps as "no template".
+ */
+function writeRootConfig(
+  stored: AwsRootConfig,
+  body: Record<string, unknown>,
+  merges: boolean,
+): AwsRootConfig {
+  const next: Record<string, unknown> = merges ? { ...stored } : {};
+  for (const field of ROOT_CONFIG_FIELDS) {
+    if (body[field] !== undefined) next[field] = body[field];
+    else if (!merges) delete next[field];
+  }
+  const template = text(body.username_template);
+  if (template === "") delete next.username_template;
+  else next.username_template = template;
+  return next;
+}
+
 function ns(name: string | undefined): string {
   return (name ?? "").replace(/^\/+|\/+$/g, "");
 }
@@ -221,6 +259,7 @@ export class VaultDouble {
 
   private readonly aws: AwsDouble;
   private readonly legacySecurityToken: boolean;
+  private readonly configRootMerges: boolean;
   private readonly namespaces = new Map<string, NamespaceState>();
   private readonly tokens = new Map<string, Token>();
   private readonly leases = new Map<string, Lease>();
@@ -235,6 +274,7 @@ export class VaultDouble {
   private constructor(options: VaultDoubleOptions) {
     this.aws = options.aws;
     this.legacySecurityToken = options.legacySecurityToken ?? false;
+    this.configRootMerges = options.configRootMerges ?? false;
     this.sys = new VaultSysState(!options.uninitialized);
     if (options.uninitialized) return;
     this.tokens.set(this.rootToken, {
@@ -657,10 +697,7 @@ export class VaultDouble {
       if (rest === "config/root") {
         if (write) {
           this.authorize(tokenId, namespace, path, writeCaps, body);
-          // Vault stores the written fields as the whole new config: anything not sent, keys
-          // included, is cleared (builtin/logical/aws/path_config_root.go; newer versions merge,
-          // see docs/upstream-behaviour.md#vault-aws-secrets-engine).
-          state.root = { ...(body as AwsRootConfig) };
+          state.root = writeRootConfig(state.root, body, this.configRootMerges);
           return { status: 204 };
         }
         this.authorize(tokenId, namespace, path, readCaps, body);

@@ -2,8 +2,8 @@
  * RotateRoot driven through Pulumi's real dynamic-provider host (serialized provider, gRPC), as
  * `pulumi up` runs it, against the shared Vault double (whose AWS engine really replaces the root
  * user's key in the AWS double) with a least-privilege token: it writes config/root once with the
- * supplied key, rotates it, and refuses any later change that would write config/root again with
- * the deleted key.
+ * supplied key and the username template, rotates it, and refuses any later change that would
+ * write config/root again with the deleted key (or, in Vault <= 1.18, clear it).
  */
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
@@ -18,6 +18,7 @@ import {
 import { testCa } from "../support/test-ca";
 import { VaultDouble } from "../support/vault-double";
 import { rotateRootProvider } from "../../providers/vault/rotate-root";
+import { IAM_USERNAME_TEMPLATE } from "../../components/vault-aws-engine";
 
 const ROOT_USER = "vault-engine-root";
 const TOKEN = "hvs.never-captured-token";
@@ -26,10 +27,16 @@ const ROTATOR = ["+/config/root", "+/+/config/root", "+/config/rotate-root", "+/
   .join("");
 
 /** An AWS double, a Vault double with an AWS engine at `mount`, and a token that may only rotate. */
-async function startVault(options: { tls?: boolean; mount?: string; namespace?: string } = {}) {
+async function startVault(
+  options: { tls?: boolean; mount?: string; namespace?: string; configRootMerges?: boolean } = {},
+) {
   const mount = options.mount ?? "aws";
   const aws = await AwsDouble.start();
-  const vault = await VaultDouble.start({ aws, ...(options.tls ? { ca: await testCa() } : {}) });
+  const vault = await VaultDouble.start({
+    aws,
+    ...(options.tls ? { ca: await testCa() } : {}),
+    ...(options.configRootMerges ? { configRootMerges: true } : {}),
+  });
   const { access_key: oldKey } = vault.useAwsRootUser(mount, ROOT_USER, options.namespace);
   const oldSecret = vault.awsRootConfig(mount, options.namespace)!.secret_key!;
   vault.addPolicy("rotator", ROTATOR, options.namespace);
@@ -49,6 +56,18 @@ async function startVault(options: { tls?: boolean; mount?: string; namespace?: 
       ...extra,
     }),
     rootKey: () => vault.awsRootConfig(mount, options.namespace),
+    /** Reads iam_user credentials of a `tfc-plan` role on the mount; returns the IAM user's name. */
+    issueUser: async (): Promise<string> => {
+      vault.addAwsRole(mount, "tfc-plan", { credential_type: "iam_user" }, options.namespace);
+      vault.addPolicy("reader", `path "${mount}/creds/tfc-plan" {\n  capabilities = ["read"]\n}\n`);
+      const reader = vault.createToken(["reader"]);
+      const res = await fetch(`${vault.address}/v1/${mount}/creds/tfc-plan`, {
+        headers: { "X-Vault-Token": reader },
+      });
+      const body = (await res.json()) as { lease_id?: string; errors?: string[] };
+      assert.equal(res.status, 200, JSON.stringify(body));
+      return vault.liveLeases().find((l) => l.leaseId === body.lease_id)!.userName!;
+    },
     stop: async () => {
       await vault.stop();
       await aws.stop();
@@ -82,7 +101,7 @@ describe("RotateRoot dynamic provider (through the provider host)", function () 
     }
   });
 
-  it("writes config/root once with the supplied key and settings, rotates it, and keeps no secret", async () => {
+  it("writes config/root once with the supplied key and settings (username template included), rotates it, and keeps no secret", async () => {
     const env = await startVault({ mount: "team-aws", namespace: "team" });
     const host = await DynamicProviderHost.start({ env: cleanEnv() });
     try {
@@ -94,7 +113,11 @@ describe("RotateRoot dynamic provider (through the provider host)", function () 
       const checked = await host.check(
         {},
         {
-          ...env.inputs({ region: "eu-west-1", stsEndpoint: "https://sts.eu-west-1.amazonaws.com" }),
+          ...env.inputs({
+            region: "eu-west-1",
+            stsEndpoint: "https://sts.eu-west-1.amazonaws.com",
+            usernameTemplate: IAM_USERNAME_TEMPLATE,
+          }),
           __provider: provider,
         },
       );
@@ -107,6 +130,8 @@ describe("RotateRoot dynamic provider (through the provider host)", function () 
       ]);
       assert.equal(env.rootKey()!.region, "eu-west-1");
       assert.equal(env.rootKey()!.sts_endpoint, "https://sts.eu-west-1.amazonaws.com");
+      assert.equal(env.vault.requests[0].body.username_template, IAM_USERNAME_TEMPLATE);
+      assert.equal(env.rootKey()!.username_template, IAM_USERNAME_TEMPLATE, "kept through the rotation");
       const newKey = env.rootKey()!.access_key!;
       assert.notEqual(newKey, env.oldKey);
       assert.deepEqual(
@@ -122,6 +147,7 @@ describe("RotateRoot dynamic provider (through the provider host)", function () 
         "rotatedAt",
         "stsEndpoint",
         "suppliedAccessKeyId",
+        "usernameTemplate",
       ]);
       const state = JSON.stringify(created.props);
       for (const secret of [newKey, env.rootKey()!.secret_key!, env.inputs().secretKey, env.token]) {
@@ -163,6 +189,127 @@ describe("RotateRoot dynamic provider (through the provider host)", function () 
       }
       assert.equal(env.vault.requests.length, 0, "nothing was written to Vault");
       assert.deepEqual(env.rootKey(), rotated, "the rotated key is still configured");
+    } finally {
+      await host.stop();
+      await env.stop();
+    }
+  });
+
+  it("after rotation, iam_user names follow the template it wrote (role first), with the rotated key", async () => {
+    const env = await startVault();
+    const host = await DynamicProviderHost.start({ env: cleanEnv() });
+    try {
+      await host.configure({ "vault:address": env.vault.address, "vault:token": env.token });
+      await host.create({ ...env.inputs({ usernameTemplate: IAM_USERNAME_TEMPLATE }), __provider: provider });
+      assert.notEqual(env.rootKey()!.access_key, env.oldKey);
+      // A token made by `vault token create` has the display name "token".
+      assert.match(await env.issueUser(), /^vault-tfc-plan-token-\d{10}-[0-9A-Za-z]{6}$/);
+    } finally {
+      await host.stop();
+      await env.stop();
+    }
+  });
+
+  it("a state rotated without a template: adding it under the same key is refused before any Vault call, naming the fresh-key migration", async () => {
+    const env = await startVault();
+    const host = await DynamicProviderHost.start({ env: cleanEnv() });
+    try {
+      await host.configure({ "vault:address": env.vault.address, "vault:token": env.token });
+      // What a stack rotated before RotateRoot wrote the template has in its state.
+      const olds = { ...env.inputs(), __provider: provider };
+      const created = await host.create(olds);
+      assert.equal(created.props.usernameTemplate, undefined);
+      const rotated = { ...env.rootKey()! };
+      env.vault.requests.length = 0;
+      const checked = await host.check(olds, { ...olds, usernameTemplate: IAM_USERNAME_TEMPLATE });
+      assert.deepEqual(
+        checked.failures.map((f) => f.property),
+        ["usernameTemplate"],
+      );
+      assert.match(
+        checked.failures[0].reason,
+        /already rotated.*up to Vault 1\.18 a write without it clears it.*fresh access key.*aws iam create-access-key.*awsRootAccessKey.*delete the user's other, older key/,
+      );
+      assert.equal(env.vault.requests.length, 0, "nothing was written to Vault");
+      assert.deepEqual(env.rootKey(), rotated, "the rotated key is still configured");
+      assert.match(
+        await env.issueUser(),
+        /^vault-token-tfc-plan-\d{10}-[0-9A-Za-z]{20}$/,
+        "and still issues (Vault's default names)",
+      );
+    } finally {
+      await host.stop();
+      await env.stop();
+    }
+  });
+
+  for (const merges of [false, true]) {
+    it(`why: a config/root write without the key ${merges ? "keeps it from Vault 1.19" : "clears it up to Vault 1.18"}, and resets an unsent template in both`, async () => {
+      const env = await startVault({ configRootMerges: merges });
+      try {
+        const write = async (body: Record<string, unknown>) => {
+          const res = await fetch(`${env.vault.address}/v1/aws/config/root`, {
+            method: "POST",
+            headers: { "X-Vault-Token": env.vault.rootToken, "Content-Type": "application/json" },
+            body: JSON.stringify(body),
+          });
+          assert.equal(res.status, 204);
+        };
+        await write({ username_template: IAM_USERNAME_TEMPLATE });
+        assert.equal(env.rootKey()!.username_template, IAM_USERNAME_TEMPLATE);
+        assert.equal(env.rootKey()!.access_key, merges ? env.oldKey : undefined);
+        assert.equal(env.rootKey()!.region, merges ? "us-east-1" : undefined);
+        await write({ region: "eu-west-1" });
+        assert.equal(env.rootKey()!.region, "eu-west-1");
+        assert.equal(env.rootKey()!.username_template, undefined, "Vault's default again (vault#29851)");
+      } finally {
+        await env.stop();
+      }
+    });
+  }
+
+  it("migration with a fresh key: config/root takes the key and template first, rotation waits for the older key's deletion, the engine works throughout", async () => {
+    const env = await startVault();
+    const host = await DynamicProviderHost.start({ env: cleanEnv() });
+    try {
+      await host.configure({ "vault:address": env.vault.address, "vault:token": env.token });
+      const olds = { ...env.inputs(), __provider: provider };
+      const first = await host.create(olds);
+      const vaultsKey = env.rootKey()!.access_key!;
+      // The operator makes a second key for the engine's user and gives it to the stack.
+      const fresh = env.aws.createAccessKey(ROOT_USER);
+      const news = {
+        ...env.inputs({
+          accessKey: fresh.accessKeyId,
+          secretKey: fresh.secretAccessKey,
+          usernameTemplate: IAM_USERNAME_TEMPLATE,
+        }),
+        __provider: provider,
+      };
+      const checked = await host.check(olds, news);
+      assert.deepEqual(checked.failures, []);
+      const diff = await host.diff(first.id, first.props, checked.inputs);
+      assert.deepEqual([...diff.replaces].sort(), ["accessKey", "usernameTemplate"]);
+
+      // First pulumi up: the write lands, the rotation is refused while the user has two keys.
+      await assert.rejects(host.create(checked.inputs), (e: Error) => {
+        assert.match(e.message, /config\/rotate-root answered 400: .*must have exactly one access key/);
+        assert.match(e.message, /now holds the supplied key.*delete the older one.*run pulumi up again/);
+        assert.ok(!e.message.includes(fresh.secretAccessKey) && !e.message.includes(env.token));
+        return true;
+      });
+      assert.equal(env.rootKey()!.access_key, fresh.accessKeyId);
+      assert.equal(env.rootKey()!.username_template, IAM_USERNAME_TEMPLATE);
+      assert.match(await env.issueUser(), /^vault-tfc-plan-token-/, "the engine works with the fresh key");
+
+      // The operator deletes the older key; the next pulumi up rotates.
+      env.aws.deleteAccessKey(vaultsKey);
+      await host.create(checked.inputs);
+      const [only] = env.aws.accessKeysOf(ROOT_USER);
+      assert.deepEqual(env.aws.accessKeysOf(ROOT_USER), [env.rootKey()!.access_key]);
+      assert.notEqual(only, fresh.accessKeyId);
+      assert.equal(env.rootKey()!.username_template, IAM_USERNAME_TEMPLATE);
+      assert.match(await env.issueUser(), /^vault-tfc-plan-token-/);
     } finally {
       await host.stop();
       await env.stop();

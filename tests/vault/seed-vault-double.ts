@@ -50,6 +50,10 @@ export function seedVaultDouble(
   for (const backend of ofType("vault:aws/secretBackend:SecretBackend")) {
     vault.useAwsRootUser(String(backend.path), root.mountUser);
   }
+  // rotateRootKey: a plain mount, whose config/root RotateRoot writes (run it through the host).
+  for (const mount of ofType("vault:index/mount:Mount").filter((m) => m.type === "aws")) {
+    vault.configureAws(String(mount.path));
+  }
   for (const role of ofType("vault:aws/secretBackendRole:SecretBackendRole")) {
     vault.addAwsRole(String(role.backend), String(role.name), {
       credential_type: role.credentialType as AwsCredentialType,

@@ -212,6 +212,8 @@ describe("VaultAwsEngine", () => {
     const rotate = recorder.one(ROTATE, "eng-rotate-root");
     assert.equal(rotate.inputs.mountPath, "aws");
     assert.equal(rotate.inputs.region, "eu-west-1");
+    // The same template as the other path: iam_user names carry the workspace in both modes.
+    assert.equal(rotate.inputs.usernameTemplate, IAM_USERNAME_TEMPLATE);
     assert.equal(isSecretInput(rotate.inputs.accessKey), true);
     assert.equal(isSecretInput(rotate.inputs.secretKey), true);
     assert.equal(plain(rotate.inputs.secretKey), ROOT_SECRET_KEY);
