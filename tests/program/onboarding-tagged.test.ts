@@ -161,7 +161,7 @@ describe("onboarding: tagged AWS configurations (awsConfigurations)", () => {
     const keys = recorder
       .ofType(T.varsetVariable)
       .filter((v) => v.name.startsWith(`${projectSet[0]}-`))
-      .map((v) => String(plain(v.inputs).key));
+      .map((v) => String((plain(v.inputs) as Inputs).key));
     assert.deepEqual(keys.filter(isTagged).sort(), [
       "TFC_VAULT_BACKED_AWS_APPLY_ROLE_ARN_LOGS",
       "TFC_VAULT_BACKED_AWS_APPLY_VAULT_ROLE_LOGS",
