@@ -7,7 +7,7 @@
  */
 import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
-import { installMocks, recorder, settled } from "../support/pulumi-mocks";
+import { installMocks, plain, recorder, settled } from "../support/pulumi-mocks";
 import { AwsDouble } from "../support/aws-double";
 import { TokenIssuer, type RunIdentity } from "../support/token-issuer";
 import { VaultDouble } from "../support/vault-double";
@@ -193,5 +193,57 @@ describe("tagged AWS configurations against the Vault double (one login per phas
     assert.equal(res.status, 200);
     const data = (res.body as { data?: { arn?: string } }).data;
     assert.match(String(data?.arn), new RegExp(`^arn:aws:sts::${LOG_ACCOUNT}:assumed-role/log-read/`));
+  });
+});
+
+describe("a Pulumi-managed engine identity with tagged configurations", () => {
+  const BOUNDARY = "arn:aws:iam::123456789012:policy/tfc-boundary";
+  before(async () => {
+    await installMocks();
+    recorder.invokes.set("aws:index/getPartition:getPartition", () => ({
+      partition: "aws",
+      dnsSuffix: "amazonaws.com",
+    }));
+    recorder.invokes.set("aws:index/getCallerIdentity:getCallerIdentity", () => ({
+      accountId: ACCOUNT,
+      arn: `arn:aws:iam::${ACCOUNT}:user/admin`,
+      userId: "AIDA",
+    }));
+    recorder.outputs.set("aws:iam/user:User", (args) => ({
+      name: args.name,
+      arn: `arn:aws:iam::${ACCOUNT}:user/tfc-jit-aws/${String(args.name)}`,
+    }));
+  });
+  beforeEach(() => recorder.reset());
+  after(() => {
+    recorder.invokes.delete("aws:index/getPartition:getPartition");
+    recorder.invokes.delete("aws:index/getCallerIdentity:getCallerIdentity");
+    recorder.outputs.delete("aws:iam/user:User");
+  });
+
+  it("may assume exactly the roles of the assumed_role tag, in the other account", async () => {
+    const r = readerFor({
+      manageEngineIdentity: true,
+      planUserPath: "/tfc/",
+      applyUserPath: "/tfc/",
+      planPermissionsBoundaryArn: BOUNDARY,
+      applyPermissionsBoundaryArn: BOUNDARY,
+      workspaces: [ENTRY],
+    });
+    const side = readVaultSide(r);
+    const entries = readOnboardedEntries(r, side);
+    r.throwIfInvalid();
+    new VaultAwsEngine("eng", vaultAwsEngineArgs(side, entries));
+    for (let i = 0; i < 4; i++) await settled();
+    const policy = JSON.parse(
+      String(plain(recorder.one("aws:iam/userPolicy:UserPolicy", "eng-identity-policy").inputs.policy)),
+    ) as { Statement: { Action: string[]; Resource: string[] }[] };
+    const assumable = policy.Statement.filter((s) => s.Action.includes("sts:AssumeRole")).flatMap(
+      (s) => s.Resource,
+    );
+    assert.deepEqual(assumable.sort(), [
+      `arn:aws:iam::${LOG_ACCOUNT}:role/log-read`,
+      `arn:aws:iam::${LOG_ACCOUNT}:role/log-write`,
+    ]);
   });
 });
