@@ -40,8 +40,8 @@ export interface WorkspaceHookSettings {
 }
 
 /**
- * One tagged AWS configuration's settings (docs/upstream-behaviour.md, "Multiple
- * configurations"). No Vault configuration of its own: it logs in with the workspace's default
+ * One tagged AWS configuration's settings (docs/upstream-behaviour.md, "HCP
+ * Terraform tagged configurations"). No Vault configuration of its own: it logs in with the workspace's default
  * Vault configuration and JWT roles, so it needs no `TFC_VAULT_BACKED_AWS_VAULT_CONFIG_<TAG>`.
  */
 export interface TaggedHookSettings {

@@ -18,7 +18,18 @@ import { readStackConfig } from "../../config";
 import { createStack } from "../../stack";
 import { T as AGENT, useAgentMocks } from "../agent/fixtures";
 import { ROOT, devSource } from "./dev-stack";
-import { ACCOUNT, HUB, LOG_ACCOUNT, NETWORK, T, TAGGED_PROJECT, buildWith } from "./onboarding-fixtures";
+import {
+  ACCOUNT,
+  HUB,
+  LOG_ACCOUNT,
+  NETWORK,
+  T,
+  TAGGED_PROJECT,
+  buildWith,
+  forgetRegistrations,
+  inputsByName,
+  registeredUrns,
+} from "./onboarding-fixtures";
 
 type Inputs = Record<string, unknown>;
 const inputs = (type: string) => recorder.ofType(type).map((r) => plain(r.inputs) as Inputs);
@@ -169,6 +180,35 @@ describe("onboarding: tagged AWS configurations (awsConfigurations)", () => {
       "TFC_VAULT_BACKED_AWS_AUTH_TYPE_LOGS",
       "TFC_VAULT_BACKED_AWS_PLAN_ROLE_ARN_LOGS",
       "TFC_VAULT_BACKED_AWS_PLAN_VAULT_ROLE_LOGS",
+    ]);
+  });
+
+  it("removing one tag removes only its roles, policies and variables; the JWT roles drop its policies in place", async () => {
+    await settled();
+    forgetRegistrations();
+    buildWith([HUB, NETWORK]);
+    await settled();
+    const before = registeredUrns();
+    const beforeInputs = inputsByName();
+    forgetRegistrations();
+    buildWith([{ ...HUB, awsConfigurations: [HUB.awsConfigurations[1]] }, NETWORK]);
+    await settled();
+    const after = registeredUrns();
+    const afterInputs = inputsByName();
+    assert.deepEqual(
+      after.filter((u) => !before.includes(u)),
+      [],
+      "nothing new",
+    );
+    const removed = before.filter((u) => !after.includes(u));
+    // 2 engine roles, 2 policies and the 6 variables of LOGS (assumed_role), nothing else.
+    for (const urn of removed)
+      assert.match(urn, /::onboard-ws-HubNet5-(LOGS-|(env|terraform)-\w+_LOGS$)/, urn);
+    assert.equal(removed.length, 2 + 2 + 6);
+    const changed = [...afterInputs].filter(([k, v]) => beforeInputs.get(k) !== v).map(([k]) => k);
+    assert.deepEqual(changed.sort(), [
+      `${T.jwtRole}::onboard-ws-HubNet5-apply-jwt-role`,
+      `${T.jwtRole}::onboard-ws-HubNet5-plan-jwt-role`,
     ]);
   });
 
