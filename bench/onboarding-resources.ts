@@ -9,6 +9,8 @@
  *
  * Per workspace entry: agent mode + its 5 own hook variables + 1 attachment of the shared set;
  * the shared set and its 4 variables are paid once, by the first entry, whatever the count.
+ * Then the same with two tagged AWS configurations per entry (`awsConfigurations`, one
+ * assumed_role and one iam_user): what each tag adds per workspace, in resources and API calls.
  *
  *   node --require ts-node/register/transpile-only bench/onboarding-resources.ts
  */
@@ -30,12 +32,24 @@ const CREATE_CALLS: Record<string, number> = {
   VariableSetAttachment: 1,
 };
 
-function entries(n: number): object[] {
+/** Two tagged configurations: LOGS assumes roles in another account, NETWORK gets iam_user keys. */
+const TWO_TAGS = [
+  {
+    tag: "LOGS",
+    credentialType: "assumed_role",
+    plan: { roleArns: ["arn:aws:iam::210987654321:role/log-read"] },
+    apply: { roleArns: ["arn:aws:iam::210987654321:role/log-write"] },
+  },
+  { tag: "NETWORK", apply: { policyArns: ["arn:aws:iam::123456789012:policy/network-admin"] } },
+];
+
+function entries(n: number, tagged = false): object[] {
   return Array.from({ length: n }, (_, i) => ({
     name: `app-${i}`,
     id: `ws-App${i}`,
     project: "Platform Team",
     apply: { policyArns: [`arn:aws:iam::123456789012:policy/app-${i}`] },
+    ...(tagged ? { awsConfigurations: TWO_TAGS } : {}),
   }));
 }
 
@@ -45,11 +59,11 @@ interface Count {
   ms: number;
 }
 
-async function build(n: number): Promise<Count> {
+async function build(n: number, tagged = false): Promise<Count> {
   recorder.reset();
   registerAgentMocks();
   const started = performance.now();
-  createStack(readStackConfig(devSource({ workspaces: entries(n) })), { contextDir: ROOT });
+  createStack(readStackConfig(devSource({ workspaces: entries(n, tagged) })), { contextDir: ROOT });
   await settled();
   // Settle until registrations stop arriving (50 entries take more turns than 1).
   for (let last = -1; last !== recorder.resources.length;) {
@@ -100,6 +114,18 @@ async function main(): Promise<void> {
   console.log(
     `variable sets with 50 entries: ${fifty.byKind.get("VariableSet") ?? 0} (the shared one), ${fifty.byKind.get("VariableSetVariable") ?? 0} set variables, ${fifty.byKind.get("VariableSetAttachment") ?? 0} attachments (one per entry)`,
   );
+  const ten = await build(10);
+  const tenTagged = await build(10, true);
+  const perEntry = (c: Count) => ((c.total - base.total) / 10).toFixed(1);
+  const callsPerEntry = (c: Count) => ((tfcCreateCalls(c) - tfcCreateCalls(base)) / 10).toFixed(1);
+  console.log(
+    `10 entries with 2 tags each (assumed_role + iam_user): ${tenTagged.total} resources, ${perEntry(tenTagged)} per entry (${perEntry(ten)} without tags); TFC create calls ${callsPerEntry(tenTagged)} per entry (${callsPerEntry(ten)} without tags); ${tenTagged.ms.toFixed(0)} ms`,
+  );
+  const tagAdds = [...tenTagged.byKind].flatMap(([kind, count]) => {
+    const extra = (count - (ten.byKind.get(kind) ?? 0)) / 10;
+    return extra > 0 ? [`${kind} ${extra}`] : [];
+  });
+  console.log(`two tags add per entry: ${tagAdds.join(", ")}`);
 }
 
 void main();

@@ -35,6 +35,30 @@ export interface WorkspaceHookSettings {
   readonly awsRoles: PerPhase<pulumi.Input<string>>;
   /** `TFC_VAULT_BACKED_AWS_{PLAN,APPLY}_ROLE_ARN` (assumed_role only). */
   readonly roleArns?: { readonly plan?: pulumi.Input<string>; readonly apply?: pulumi.Input<string> };
+  /** Its tagged AWS configurations: the same settings with a `_<TAG>` suffix. */
+  readonly tagged?: readonly TaggedHookSettings[];
+}
+
+/**
+ * One tagged AWS configuration's settings (docs/upstream-behaviour.md, "HCP
+ * Terraform tagged configurations"). No Vault configuration of its own: it logs in with the workspace's default
+ * Vault configuration and JWT roles, so it needs no `TFC_VAULT_BACKED_AWS_VAULT_CONFIG_<TAG>`.
+ */
+export interface TaggedHookSettings {
+  /** Letters, digits and `_`, not starting with TYPE (config/workspaces.ts checked it). */
+  readonly tag: string;
+  /** `TFC_VAULT_BACKED_AWS_AUTH_TYPE_<TAG>`. */
+  readonly credentialType: pulumi.Input<string>;
+  /** `TFC_VAULT_BACKED_AWS_{PLAN,APPLY}_VAULT_ROLE_<TAG>`. */
+  readonly awsRoles: PerPhase<pulumi.Input<string>>;
+  /** `TFC_VAULT_BACKED_AWS_{PLAN,APPLY}_ROLE_ARN_<TAG>` (assumed_role only). */
+  readonly roleArns?: { readonly plan?: pulumi.Input<string>; readonly apply?: pulumi.Input<string> };
+  /**
+   * `TFC_VAULT_BACKED_AWS_MOUNT_PATH_<TAG>`, only when the mount is not `aws`: a tagged setting
+   * falls back to its `TFC_DEFAULT_` form and then the built-in default, never to the default
+   * configuration's untagged variable.
+   */
+  readonly mountPath?: pulumi.Input<string>;
 }
 
 /** What the hooks need to know, as Outputs of the resources that define it. */
@@ -97,6 +121,46 @@ export function workspaceHookVariables(own: WorkspaceHookSettings): WorkspaceVar
   }
   if (own.roleArns?.apply !== undefined) {
     vars.push(env("TFC_VAULT_BACKED_AWS_APPLY_ROLE_ARN", own.roleArns.apply, "AWS role applies assume"));
+  }
+  for (const t of own.tagged ?? []) vars.push(...taggedHookVariables(t));
+  return vars;
+}
+
+/**
+ * One tagged configuration's variables. `TFC_VAULT_BACKED_AWS_AUTH_<TAG>` names the tag (the
+ * hooks discover tags from it) and is `false`, like the default configuration's absent flag: the
+ * hooks, not HCP Terraform's native flow, fetch its credentials.
+ */
+export function taggedHookVariables(t: TaggedHookSettings): WorkspaceVariable[] {
+  const of = `(configuration ${t.tag})`;
+  const vars = [
+    env(
+      `TFC_VAULT_BACKED_AWS_AUTH_${t.tag}`,
+      "false",
+      `AWS configuration ${t.tag}: fetched by the agent hooks`,
+    ),
+    env(`TFC_VAULT_BACKED_AWS_AUTH_TYPE_${t.tag}`, t.credentialType, `Kind of AWS credentials ${of}`),
+    env(`TFC_VAULT_BACKED_AWS_PLAN_VAULT_ROLE_${t.tag}`, t.awsRoles.plan, `AWS engine role for plans ${of}`),
+    env(
+      `TFC_VAULT_BACKED_AWS_APPLY_VAULT_ROLE_${t.tag}`,
+      t.awsRoles.apply,
+      `AWS engine role for applies ${of}`,
+    ),
+  ];
+  if (t.roleArns?.plan !== undefined) {
+    vars.push(
+      env(`TFC_VAULT_BACKED_AWS_PLAN_ROLE_ARN_${t.tag}`, t.roleArns.plan, `AWS role plans assume ${of}`),
+    );
+  }
+  if (t.roleArns?.apply !== undefined) {
+    vars.push(
+      env(`TFC_VAULT_BACKED_AWS_APPLY_ROLE_ARN_${t.tag}`, t.roleArns.apply, `AWS role applies assume ${of}`),
+    );
+  }
+  if (t.mountPath !== undefined) {
+    vars.push(
+      env(`TFC_VAULT_BACKED_AWS_MOUNT_PATH_${t.tag}`, t.mountPath, `Vault AWS secrets engine mount ${of}`),
+    );
   }
   return vars;
 }

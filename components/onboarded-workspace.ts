@@ -28,12 +28,28 @@ import {
   hookVariables,
   workspaceHookVariables,
   type SharedHookSettings,
+  type TaggedHookSettings,
   type WorkspaceHookSettings,
 } from "./onboarded-workspace-variables";
 import { runOnPool, writeVariables, type PoolAccess } from "./onboarded-workspace-tfc";
 import { attachVariableSet, hookVariableSet, type HookVariableSet } from "./onboarded-workspace-varsets";
 
 type PerPhase<T> = { readonly plan: T; readonly apply: T };
+
+/** One tagged AWS configuration of the entry (config/workspaces.ts, `awsConfigurations`). */
+export interface TaggedConfigurationArgs {
+  /** The tag its variables carry (`TFC_VAULT_BACKED_AWS_AUTH_<TAG>`). */
+  readonly tag: string;
+  /** AWS engine role names per phase (no JWT roles: it logs in with the entry's). */
+  readonly roleNames: PerPhase<string>;
+  /** The AWS engine role per phase: this configuration's own permissions. */
+  readonly roles: PerPhase<VaultAwsEngineRoleArgs>;
+  readonly credentialType: CredentialType;
+  /** The role each phase assumes (assumed_role only). */
+  readonly roleArns?: { readonly plan?: string; readonly apply?: string };
+  /** `TFC_VAULT_BACKED_AWS_MOUNT_PATH_<TAG>`, when the mount is not the built-in default `aws`. */
+  readonly mountPath?: pulumi.Input<string>;
+}
 
 export interface OnboardedWorkspaceArgs {
   /** Who is trusted: one workspace (names + id) or one project (names + project id). */
@@ -56,6 +72,11 @@ export interface OnboardedWorkspaceArgs {
   readonly poolAccess?: PoolAccess;
   /** Where agents connect from (`token_bound_cidrs` on the JWT roles); absent = not bound. */
   readonly boundCidrs?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * Extra AWS configurations: each gets its own engine roles and phase policies, and the entry's
+   * JWT role of a phase lists that phase's policies (plan token: plan roles only).
+   */
+  readonly tagged?: readonly TaggedConfigurationArgs[];
   /** Where the hook variables go in HCP Terraform. */
   readonly variableSets: {
     /** The stack's one set of shared settings (sharedHookVariables), attached to this entry. */
@@ -102,6 +123,34 @@ export class OnboardedWorkspace extends pulumi.ComponentResource {
       policyNames[phase] = made.policyName;
     }
 
+    // Each tagged configuration's roles: children `${name}-<TAG>-<phase>-role` / `-policy`.
+    const taggedPolicies: Record<Phase, pulumi.Output<string>[]> = { plan: [], apply: [] };
+    const tagged: TaggedHookSettings[] = [];
+    for (const t of args.tagged ?? []) {
+      const roles = {} as Record<Phase, pulumi.Output<string>>;
+      for (const phase of PHASES) {
+        const made = createEngineRole(
+          `${name}-${t.tag}`,
+          phase,
+          t.roleNames[phase],
+          mountPath,
+          t.roles[phase],
+          {
+            parent: this,
+          },
+        );
+        roles[phase] = made.roleName;
+        taggedPolicies[phase].push(made.policyName);
+      }
+      tagged.push({
+        tag: t.tag,
+        credentialType: t.credentialType,
+        awsRoles: roles,
+        ...(t.roleArns !== undefined ? { roleArns: t.roleArns } : {}),
+        ...(t.mountPath !== undefined ? { mountPath: t.mountPath } : {}),
+      });
+    }
+
     const binding = args.binding;
     // A workspace's roles bind the id as agent mode returns it, so they follow agent mode.
     const workspaceId =
@@ -124,6 +173,7 @@ export class OnboardedWorkspace extends pulumi.ComponentResource {
           audience: args.audience,
           boundClaims: boundClaims(phase),
           policyName: policyNames[phase],
+          ...(taggedPolicies[phase].length > 0 ? { extraPolicyNames: taggedPolicies[phase] } : {}),
           tokenTtlSeconds: args.tokenTtlSeconds[phase],
           ...(args.boundCidrs !== undefined ? { boundCidrs: args.boundCidrs } : {}),
         },
@@ -141,6 +191,7 @@ export class OnboardedWorkspace extends pulumi.ComponentResource {
       awsRoles,
       credentialType: args.credentialType,
       ...(args.roleArns !== undefined ? { roleArns: args.roleArns } : {}),
+      ...(tagged.length > 0 ? { tagged } : {}),
     };
     const sets = args.variableSets;
     if (workspaceId !== undefined) {

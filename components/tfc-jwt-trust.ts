@@ -78,8 +78,13 @@ export interface JwtRoleArgs {
   readonly audience: pulumi.Input<string>;
   /** `bound_claims`, glob-matched: phaseBoundClaims or entryBoundClaims. */
   readonly boundClaims: pulumi.Input<Record<string, string>>;
-  /** The one Vault policy the token gets. */
+  /** The phase's Vault policy (its default AWS configuration's role). */
   readonly policyName: pulumi.Input<string>;
+  /**
+   * The same phase's policies of the entry's tagged AWS configurations, which log in with this
+   * role too: one policy per engine role, each granting only that role's credentials.
+   */
+  readonly extraPolicyNames?: readonly pulumi.Input<string>[];
   /** Token TTL in seconds; also its maximum (the hooks never renew). */
   readonly tokenTtlSeconds: pulumi.Input<number>;
   /** Where agents connect from (`token_bound_cidrs`); absent = not bound (docs/network.md). */
@@ -110,7 +115,7 @@ export function createJwtRole(
       claimMappings: { ...CLAIM_MAPPINGS },
       // Said, not defaulted: with it on, Vault's debug log holds received tokens and claims.
       verboseOidcLogging: false,
-      tokenPolicies: [args.policyName],
+      tokenPolicies: [args.policyName, ...(args.extraPolicyNames ?? [])],
       // Service tokens can be revoked (with their leases); batch tokens cannot.
       tokenType: "service",
       // Without Vault's `default` policy the token holds only the phase policy, which grants

@@ -10,8 +10,8 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { PhaseSettings, VaultSide } from "../config/vault";
 import type { VaultAwsEngineArgs, VaultAwsEngineRoleArgs } from "./vault-aws-engine";
 import type { EntryBinding, TfcJwtTrustArgs } from "./tfc-jwt-trust";
-import type { OnboardedEntry } from "../config/workspaces";
-import type { OnboardedWorkspaceArgs } from "./onboarded-workspace";
+import type { OnboardedEntry, TaggedAwsConfiguration } from "../config/workspaces";
+import type { OnboardedWorkspaceArgs, TaggedConfigurationArgs } from "./onboarded-workspace";
 import type { SharedHookSettings } from "./onboarded-workspace-variables";
 import type { PoolAccess } from "./onboarded-workspace-tfc";
 
@@ -55,7 +55,14 @@ export function vaultAwsEngineArgs(
     plan: roleArgs(side.phases.plan),
     apply: roleArgs(side.phases.apply),
     ...(entries.length > 0
-      ? { otherRoles: entries.flatMap((e) => [roleArgs(e.phases.plan), roleArgs(e.phases.apply)]) }
+      ? {
+          otherRoles: entries.flatMap((entry) =>
+            [entry, ...entry.awsConfigurations].flatMap((c) => [
+              roleArgs(c.phases.plan),
+              roleArgs(c.phases.apply),
+            ]),
+          ),
+        }
       : {}),
   };
 }
@@ -106,6 +113,7 @@ export function onboardedWorkspaceArgs(
 ): Omit<OnboardedWorkspaceArgs, "variableSets"> {
   const planArn = entry.phases.plan.roleArns[0];
   const applyArn = entry.phases.apply.roleArns[0];
+  const tagged = entry.awsConfigurations.map((t) => taggedConfigurationArgs(side, t));
   return {
     binding: entryBinding(side, entry),
     roleNames: entry.roleNames,
@@ -123,5 +131,30 @@ export function onboardedWorkspaceArgs(
     audience: side.trust.audience,
     shared,
     ...(entry.kind === "workspace" && poolAccess !== undefined ? { poolAccess } : {}),
+    ...(tagged.length > 0 ? { tagged } : {}),
+  };
+}
+
+/** The role ARNs of a phase pair, as the hook variables take them (assumed_role only). */
+function roleArnPair(
+  phases: TaggedAwsConfiguration["phases"],
+): { plan?: string; apply?: string } | undefined {
+  const plan = phases.plan.roleArns[0];
+  const apply = phases.apply.roleArns[0];
+  if (plan === undefined && apply === undefined) return undefined;
+  return { ...(plan !== undefined ? { plan } : {}), ...(apply !== undefined ? { apply } : {}) };
+}
+
+/** One tagged configuration's args: its roles on the shared mount, named by its tag. */
+export function taggedConfigurationArgs(side: VaultSide, t: TaggedAwsConfiguration): TaggedConfigurationArgs {
+  const roleArns = roleArnPair(t.phases);
+  return {
+    tag: t.tag,
+    roleNames: t.roleNames,
+    roles: { plan: roleArgs(t.phases.plan), apply: roleArgs(t.phases.apply) },
+    credentialType: t.credentialType,
+    ...(roleArns !== undefined ? { roleArns } : {}),
+    // The hooks' built-in mount is `aws` (docs/hooks.md); any other mount must be named per tag.
+    ...(side.engine.mountPath !== "aws" ? { mountPath: side.engine.mountPath } : {}),
   };
 }

@@ -49,9 +49,40 @@ export interface OnboardedEntry {
   readonly roleNames: Readonly<Record<Phase, string>>;
   /** Stem of its Pulumi resource names, from the workspace or project id: stable across renames. */
   readonly resourceName: string;
+  /** Extra (tagged) AWS configurations, beside the default one above (`awsConfigurations`). */
+  readonly awsConfigurations: readonly TaggedAwsConfiguration[];
 }
 
-const ENTRY_FIELDS = ["name", "id", "project", "projectId", "credentialType", "plan", "apply"] as const;
+/**
+ * One tagged AWS configuration of an entry (HCP Terraform's "multiple configurations": the
+ * hooks read `TFC_VAULT_BACKED_AWS_*_<TAG>`; docs/upstream-behaviour.md). It has its own AWS
+ * engine roles and permissions per phase, and shares the entry's JWT roles (so its default Vault
+ * configuration and workload identity token): the entry's phase token may read its credentials.
+ */
+export interface TaggedAwsConfiguration {
+  /** The tag as the variables carry it (case kept): `LOGS` in `TFC_VAULT_BACKED_AWS_AUTH_LOGS`. */
+  readonly tag: string;
+  /** Config path, for messages: `workspaces[2].awsConfigurations[1]`. */
+  readonly path: string;
+  readonly credentialType: CredentialType;
+  readonly phases: Readonly<Record<Phase, PhaseSettings>>;
+  /** Its AWS engine role names: `<prefix>-<stem>.<tag, lower case>-<phase>`. */
+  readonly roleNames: Readonly<Record<Phase, string>>;
+  /** Stem of its Pulumi resource names: `<entry resourceName>-<tag>`. */
+  readonly resourceName: string;
+}
+
+const ENTRY_FIELDS = [
+  "name",
+  "id",
+  "project",
+  "projectId",
+  "credentialType",
+  "plan",
+  "apply",
+  "awsConfigurations",
+] as const;
+const TAGGED_FIELDS = ["tag", "credentialType", "plan", "apply"] as const;
 const PHASE_FIELDS: Readonly<Record<string, PhaseField>> = {
   credentialType: "CredentialType",
   policyDocument: "PolicyDocument",
@@ -65,6 +96,11 @@ const PHASE_FIELDS: Readonly<Record<string, PhaseField>> = {
 };
 /** Phase fields an entry may set (credentialType is set once per entry). */
 const ENTRY_PHASE_FIELDS = Object.keys(PHASE_FIELDS).filter((f) => f !== "credentialType");
+/**
+ * Phase fields a tagged configuration may set: not the token TTL, since a tagged configuration
+ * logs in with the entry's JWT roles, whose token TTL the entry sets.
+ */
+const TAGGED_PHASE_FIELDS = ENTRY_PHASE_FIELDS.filter((f) => f !== "tokenTtlSeconds");
 const FIELD_NAME = Object.fromEntries(Object.entries(PHASE_FIELDS).map(([k, v]) => [v, k])) as Record<
   PhaseField,
   string
@@ -74,6 +110,8 @@ const FIELD_NAME = Object.fromEntries(Object.entries(PHASE_FIELDS).map(([k, v]) 
 const VAULT_NAME = /^\w(([\w.-]+)?\w)?$/;
 const MAX_ROLE_NAME = 100;
 const WORKSPACE_ID = /^ws-[A-Za-z0-9]+$/;
+/** HCP Terraform's tag rule for multiple configurations (docs/upstream-behaviour.md). */
+const TAG = /^[A-Za-z0-9_]+$/;
 const PROJECT_ID = /^prj-[A-Za-z0-9]+$/;
 
 type Raw = Record<string, unknown>;
@@ -102,6 +140,17 @@ export function entryRoleNames(prefix: string, stem: string): Record<Phase, stri
   return { plan: `${prefix}-${stem}-plan`, apply: `${prefix}-${stem}-apply` };
 }
 
+/**
+ * AWS engine role names of a tagged configuration: `<prefix>-<stem>.<tag>-<phase>`, the tag in
+ * lower case. The `.` appears in no prefix, stem or tag, so these names never equal an entry's
+ * default role names or another tag's; lower case because IAM user names (which start with the
+ * role name, IAM_USERNAME_TEMPLATE) are unique regardless of case. Still ending in `-<phase>`,
+ * which the policy pack's plan-role pattern recognises.
+ */
+export function taggedRoleNames(prefix: string, stem: string, tag: string): Record<Phase, string> {
+  return entryRoleNames(prefix, `${stem}.${tag.toLowerCase()}`);
+}
+
 interface Context {
   readonly r: ConfigReader;
   readonly vault: VaultSide;
@@ -110,12 +159,18 @@ interface Context {
 }
 
 /** Fields outside the known set: a typo would otherwise be ignored silently. */
-function unknownFields(ctx: Context, path: string, raw: Raw, known: readonly string[]): void {
+function unknownFields(
+  ctx: Context,
+  path: string,
+  raw: Raw,
+  known: readonly string[],
+  what = path.includes(".") ? "onboarded phase" : "onboarded entry",
+): void {
   for (const field of Object.keys(raw)) {
     if (!known.includes(field)) {
       ctx.r.fail(
         `${path}.${field}`,
-        `is not a field of an onboarded ${path.includes(".") ? "phase" : "entry"} (known: ${known.join(", ")})`,
+        `is not a field of an ${what} (known: ${known.join(", ")})`,
         `remove it or fix its spelling in Pulumi.<stack>.yaml`,
       );
     }
@@ -143,13 +198,15 @@ function phaseValues(
   raw: Raw,
   credentialType: string | undefined,
   stack: PhaseSettings,
+  phaseFields: readonly string[],
 ): Map<string, string> {
   const values = new Map<string, string>();
   const key = (field: PhaseField) =>
     field === "CredentialType" ? `${path}.credentialType` : `${path}.${phase}.${FIELD_NAME[field]}`;
   const block = isObject(raw[phase]) ? raw[phase] : {};
   for (const [name, field] of Object.entries(PHASE_FIELDS)) {
-    if (field === "CredentialType") continue;
+    // Unknown fields are reported by the caller; they are not read.
+    if (field === "CredentialType" || !phaseFields.includes(name)) continue;
     const v = block[name];
     if (v !== undefined && v !== null) values.set(key(field), text(v));
   }
@@ -176,6 +233,7 @@ function readEntryPhases(
   path: string,
   raw: Raw,
   credentialType: string | undefined,
+  phaseFields: readonly string[] = ENTRY_PHASE_FIELDS,
 ): Record<Phase, PhaseSettings> {
   const { r, vault } = ctx;
   const values = new Map<string, string>();
@@ -188,9 +246,10 @@ function readEntryPhases(
         `edit ${r.fullKey(`${path}.${phase}`)} in Pulumi.<stack>.yaml`,
       );
     } else if (block !== undefined) {
-      unknownFields(ctx, `${path}.${phase}`, block, ENTRY_PHASE_FIELDS);
+      unknownFields(ctx, `${path}.${phase}`, block, phaseFields);
     }
-    for (const [k, v] of phaseValues(path, phase, raw, credentialType, vault.phases[phase])) values.set(k, v);
+    for (const [k, v] of phaseValues(path, phase, raw, credentialType, vault.phases[phase], phaseFields))
+      values.set(k, v);
   }
   // One reader over the entry's values; its problems move to the stack's reader below.
   const sub = new ConfigReader({ get: (key) => values.get(key), getSecret: () => undefined }, r.namespace);
@@ -246,6 +305,130 @@ function readEntryPhases(
     }
   }
   return phases;
+}
+
+/** One `awsConfigurations[i]` of an entry; undefined (after reporting why) when unusable. */
+function readTagged(
+  ctx: Context,
+  path: string,
+  raw: unknown,
+  entryCredentialType: string | undefined,
+  prefix: string,
+  stem: string,
+  resourceName: string,
+): TaggedAwsConfiguration | undefined {
+  const { r } = ctx;
+  const set = (field: string, example: string) =>
+    `pulumi config set --path '${r.fullKey(`${path}.${field}`)}' ${example}`;
+  if (!isObject(raw)) {
+    r.fail(
+      path,
+      "must be a map with tag, credentialType, plan and apply (one extra AWS configuration)",
+      `${set("tag", "LOGS")} (see docs/onboarding.md, "Several AWS configurations in one workspace")`,
+    );
+    return undefined;
+  }
+  unknownFields(ctx, path, raw, TAGGED_FIELDS, "AWS configuration");
+  const tag = stringField(ctx, path, raw, "tag");
+  if (tag === undefined && raw.tag !== undefined && raw.tag !== null && raw.tag !== "") return undefined;
+  if (tag === undefined) {
+    r.fail(
+      `${path}.tag`,
+      "is required: it names the configuration in its variables (TFC_VAULT_BACKED_AWS_AUTH_<TAG>) and in the run's aliases",
+      set("tag", "LOGS"),
+    );
+    return undefined;
+  }
+  if (!TAG.test(tag)) {
+    r.fail(
+      `${path}.tag`,
+      `"${tag}" is not a tag HCP Terraform accepts (letters, digits and underscores only)`,
+      set("tag", tag.replace(/[^A-Za-z0-9_]+/g, "_") || "LOGS"),
+    );
+    return undefined;
+  }
+  if (/^type/i.test(tag)) {
+    r.fail(
+      `${path}.tag`,
+      `"${tag}" starts with TYPE, which is reserved: TFC_VAULT_BACKED_AWS_AUTH_TYPE[_<TAG>] is the credential type, so TFC_VAULT_BACKED_AWS_AUTH_${tag} would be read as one`,
+      set("tag", `X${tag}`),
+    );
+    return undefined;
+  }
+  const credentialType = stringField(ctx, path, raw, "credentialType") ?? entryCredentialType;
+  const phases = readEntryPhases(ctx, path, raw, credentialType, TAGGED_PHASE_FIELDS);
+  const roleNames = taggedRoleNames(prefix, stem, tag);
+  for (const phase of PHASES) {
+    if (roleNames[phase].length > MAX_ROLE_NAME) {
+      r.fail(
+        `${path}.tag`,
+        `gives the Vault role name "${roleNames[phase]}", longer than ${MAX_ROLE_NAME} characters, which Vault refuses`,
+        `shorten ${r.fullKey(`${path}.tag`)} (or the entry's name, or ${r.fullKey("vaultRoleNamePrefix")})`,
+      );
+      break;
+    }
+  }
+  return {
+    tag,
+    path,
+    credentialType: phases.plan.credentialType,
+    phases,
+    roleNames,
+    resourceName: `${resourceName}-${tag}`,
+  };
+}
+
+/** An entry's `awsConfigurations` (absent = none): each tag once, case-sensitively. */
+function readTaggedList(
+  ctx: Context,
+  path: string,
+  raw: Raw,
+  entryCredentialType: string | undefined,
+  prefix: string,
+  stem: string,
+  resourceName: string,
+): TaggedAwsConfiguration[] {
+  const { r } = ctx;
+  const list = raw.awsConfigurations;
+  if (list === undefined || list === null) return [];
+  if (!Array.isArray(list)) {
+    r.fail(
+      `${path}.awsConfigurations`,
+      "must be a list of AWS configurations (YAML list of maps with tag, credentialType, plan, apply)",
+      `edit ${r.fullKey(`${path}.awsConfigurations`)} in Pulumi.<stack>.yaml (see docs/onboarding.md)`,
+    );
+    return [];
+  }
+  const out: TaggedAwsConfiguration[] = [];
+  const byTag = new Map<string, string>();
+  const byRoleName = new Map<string, TaggedAwsConfiguration>();
+  list.forEach((item, i) => {
+    const itemPath = `${path}.awsConfigurations[${i}]`;
+    const made = readTagged(ctx, itemPath, item, entryCredentialType, prefix, stem, resourceName);
+    if (made === undefined) return;
+    const sameTag = byTag.get(made.tag);
+    const sameName = byRoleName.get(made.roleNames.plan);
+    if (sameTag !== undefined) {
+      r.fail(
+        `${itemPath}.tag`,
+        `"${made.tag}" is already the tag of ${sameTag}; each configuration of a workspace has its own tag`,
+        `pulumi config set --path '${r.fullKey(`${itemPath}.tag`)}' <another tag>, or remove one of the two`,
+      );
+      return;
+    }
+    if (sameName !== undefined) {
+      r.fail(
+        `${itemPath}.tag`,
+        `"${made.tag}" differs from "${sameName.tag}" (${sameName.path}) only in case, and both would name the Vault role "${made.roleNames.plan}" (role names are lower case: IAM user names, which start with them, ignore case)`,
+        `pulumi config set --path '${r.fullKey(`${itemPath}.tag`)}' <a tag that differs in more than case>`,
+      );
+      return;
+    }
+    byTag.set(made.tag, itemPath);
+    byRoleName.set(made.roleNames.plan, made);
+    out.push(made);
+  });
+  return out;
 }
 
 function readEntry(ctx: Context, index: number, raw: unknown): OnboardedEntry | undefined {
@@ -335,6 +518,16 @@ function readEntry(ctx: Context, index: number, raw: unknown): OnboardedEntry | 
     // Cannot differ (one credentialType per entry); kept as a guard for the hook contract.
     r.fail(`${path}.credentialType`, "differs between phases", set("credentialType", "iam_user"));
   }
+  const resourceName = `onboard-${(kind === "workspace" ? id : projectId) ?? stem}`;
+  const awsConfigurations = readTaggedList(
+    ctx,
+    path,
+    raw,
+    credentialType,
+    vault.engine.roleNamePrefix,
+    stem,
+    resourceName,
+  );
   return {
     kind,
     path,
@@ -347,7 +540,8 @@ function readEntry(ctx: Context, index: number, raw: unknown): OnboardedEntry | 
     roleNames,
     // From the id, not the name: renaming a workspace (or project) then updates the entry's
     // resources in place instead of creating a second set beside the first on the same workspace.
-    resourceName: `onboard-${(kind === "workspace" ? id : projectId) ?? stem}`,
+    resourceName,
+    awsConfigurations,
   };
 }
 

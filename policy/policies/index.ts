@@ -17,6 +17,7 @@ import { awsStsTtlBounds } from "./aws-sts-ttl-bounds";
 import { jwtAuthDedicatedMount } from "./jwt-auth-dedicated-mount";
 import { jwtRoleAudienceBound } from "./jwt-role-audience-bound";
 import { jwtRoleNoRootPolicy } from "./jwt-role-no-root-policy";
+import { jwtRolePhasePolicies } from "./jwt-role-phase-policies";
 import { jwtRoleQuietLogging } from "./jwt-role-quiet-logging";
 import { jwtRoleServiceToken } from "./jwt-role-service-token";
 import { jwtRoleSubjectBound } from "./jwt-role-subject-bound";
@@ -36,6 +37,7 @@ export const policies: Policies = [
   jwtRoleUserClaim,
   jwtRoleQuietLogging,
   jwtRoleNoRootPolicy,
+  jwtRolePhasePolicies,
   awsEngineLeaseTtl,
   awsPlanRoleReadOnly,
   awsRoleNoWildcardAction,

@@ -24,7 +24,7 @@ import { useAgentMocks } from "../agent/fixtures";
 import { ROOT, SECRETS, devSource } from "../program/dev-stack";
 import { DEMO_OVERRIDES, useDemoVaultMocks } from "../vault/demo-vault-fixtures";
 import { AWS_ACTIONS_BY_INVOKE, AWS_ACTIONS_BY_TYPE, NOT_AWS } from "./aws-actions";
-import { ENTRIES } from "../program/onboarding-fixtures";
+import { ENTRIES, HUB, TAGGED_PROJECT } from "../program/onboarding-fixtures";
 
 const PERMISSIONS = path.join(ROOT, "permissions");
 const read = (file: string) => readFileSync(path.join(PERMISSIONS, file), "utf8");
@@ -121,6 +121,23 @@ const VARIANTS: { name: string; overrides: Record<string, unknown>; secrets?: Re
   {
     name: "other names",
     overrides: { awsMountPath: "team/aws", jwtAuthPath: "hcp-jwt", vaultRoleNamePrefix: "ci" },
+  },
+  // Each tag's engine roles and policies (`<prefix>-<stem>.<tag>-<phase>`) with the same token.
+  { name: "tagged AWS configurations", overrides: { workspaces: [HUB, TAGGED_PROJECT] } },
+  {
+    name: "tagged AWS configurations, other names, managed engine identity",
+    overrides: {
+      awsMountPath: "team/aws",
+      jwtAuthPath: "hcp-jwt",
+      vaultRoleNamePrefix: "ci",
+      workspaces: [HUB, TAGGED_PROJECT],
+      manageEngineIdentity: true,
+      planUserPath: "/tfc/",
+      applyUserPath: "/tfc/",
+      planPermissionsBoundaryArn: BOUNDARY,
+      applyPermissionsBoundaryArn: BOUNDARY,
+    },
+    secrets: {},
   },
 ];
 

@@ -49,6 +49,53 @@ export const ANALYTICS = {
 
 export const ENTRIES = [NETWORK, DATA, BILLING, ANALYTICS];
 
+/** A second account whose roles a tagged configuration assumes. */
+export const LOG_ACCOUNT = "210987654321";
+
+/**
+ * A hub workspace with two tagged AWS configurations beside its default one: LOGS assumes roles
+ * in the log archive account, NETWORK gets iam_user credentials with its own policies.
+ */
+export const HUB = {
+  name: "hub-network",
+  id: "ws-HubNet5",
+  project: "Platform Team",
+  apply: { policyArns: [`arn:aws:iam::${ACCOUNT}:policy/hub-admin`] },
+  awsConfigurations: [
+    {
+      tag: "LOGS",
+      credentialType: "assumed_role",
+      plan: { roleArns: [`arn:aws:iam::${LOG_ACCOUNT}:role/log-read`] },
+      apply: { roleArns: [`arn:aws:iam::${LOG_ACCOUNT}:role/log-write`] },
+    },
+    {
+      tag: "NETWORK",
+      plan: {
+        policyDocument: {
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Action: ["ec2:DescribeVpcs"], Resource: "*" }],
+        },
+      },
+      apply: { policyArns: [`arn:aws:iam::${ACCOUNT}:policy/network-admin`] },
+    },
+  ],
+};
+
+/** A project entry whose every workspace gets one tagged configuration. */
+export const TAGGED_PROJECT = {
+  project: "Analytics",
+  projectId: "prj-Analytics4",
+  apply: { policyArns: [`arn:aws:iam::${ACCOUNT}:policy/analytics-write`] },
+  awsConfigurations: [
+    {
+      tag: "LOGS",
+      credentialType: "assumed_role",
+      plan: { roleArns: [`arn:aws:iam::${LOG_ACCOUNT}:role/log-read`] },
+      apply: { roleArns: [`arn:aws:iam::${LOG_ACCOUNT}:role/log-write`] },
+    },
+  ],
+};
+
 export const T = {
   awsRole: "vault:aws/secretBackendRole:SecretBackendRole",
   policy: "vault:index/policy:Policy",
