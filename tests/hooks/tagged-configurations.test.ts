@@ -7,35 +7,10 @@
  */
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
-import { TAGGED_HOOK_VARIABLES } from "../../hooks/src/contract";
-import { HOOK_NAMES, wrapperPath } from "../../hooks/src/layout";
-import type { AgentHost } from "../support/agent-host";
 import type { AgentSimulator, PhaseResult } from "../support/agent-simulator";
 import type { AwsCredentialType } from "../support/vault-double";
 import { assertCleanAfterRun, assertFailedWith } from "./assertions";
 import { RUN, World } from "./world";
-
-/**
- * Until the layout's wrapper passes `<BASE>_<TAG>` variables itself (hooks/src/layout.ts,
- * renderWrapper; docs/hooks.md, "Privilege separation"), the tests' wrappers are given the
- * tagged names this workspace sets, in the wrapper's own form. Names the wrapper already passes
- * are left alone, so this does nothing once it does.
- */
-function passTagged(host: AgentHost, workspaceEnv: Readonly<Record<string, string>>): void {
-  const names = Object.keys(workspaceEnv)
-    .flatMap((n) =>
-      n.startsWith("TFC_WORKLOAD_IDENTITY_AUDIENCE_") ? [n.replace("AUDIENCE", "TOKEN")] : [n],
-    )
-    .filter((n) => TAGGED_HOOK_VARIABLES.some((b) => new RegExp(`^${b}_[A-Za-z0-9_]+$`).test(n)));
-  for (const hook of HOOK_NAMES) {
-    const file = wrapperPath(host.layout, hook);
-    const text = fs.readFileSync(file, "utf8");
-    const extra = names
-      .filter((n) => !text.includes(`"${n}=`))
-      .map((n) => `[ -n "\${${n}+x}" ] && set -- "$@" "${n}=\${${n}}"`);
-    fs.writeFileSync(file, text.replace(/^exec /m, `${extra.join("\n")}${extra.length ? "\n" : ""}exec `));
-  }
-}
 
 /**
  * The stand-in Terraform: `sts:GetCallerIdentity` once with what a provider block without
@@ -121,7 +96,6 @@ describe("hooks: several AWS configurations (tags)", function () {
     Object.assign(env, extra(world));
     const workspaceEnv = world.workspaceEnv(env);
     sim = world.simulator({ workspaceEnv, terraform: TERRAFORM_WITH_ALIASES });
-    passTagged(sim.host, workspaceEnv);
     return workspaceEnv;
   }
 
@@ -201,7 +175,6 @@ describe("hooks: several AWS configurations (tags)", function () {
       };
       const workspaceEnv = world.workspaceEnv(env);
       sim = world.simulator({ workspaceEnv, terraform: TERRAFORM_WITH_ALIASES });
-      passTagged(sim.host, workspaceEnv);
       const [plan] = await sim.runRun();
       assertFailedWith(
         plan.pre,
@@ -246,7 +219,6 @@ describe("hooks: several AWS configurations (tags)", function () {
       TFC_VAULT_BACKED_AWS_APPLY_ROLE_ARN_LOGS: "arn:aws:iam::210987654321:role/logs-apply",
     });
     sim = world.simulator({ workspaceEnv, terraform: TERRAFORM_WITH_ALIASES });
-    passTagged(sim.host, workspaceEnv);
     const run = await sim.runRun();
     assert.equal(run.length, 2, run[0].pre.stderr);
     for (const phase of run) assertEveryAliasUsed(phase, ["NET", "LOGS"], "assumed_role");
@@ -326,7 +298,6 @@ describe("hooks: several AWS configurations (tags)", function () {
       ...world.addAwsConfiguration("LOGS"),
     });
     sim = world.simulator({ workspaceEnv });
-    passTagged(sim.host, workspaceEnv);
     const agent = sim.startAgent();
     try {
       const envFile = sim.agentEnvFile("plan.env");
