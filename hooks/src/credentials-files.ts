@@ -10,6 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { CREDENTIALS_DIR_VARIABLE } from "./contract";
 import { HookFailure } from "./failure";
+import { ownedDir } from "./owned-dir";
 import type { Phase } from "./hook-name";
 
 export interface FileCredentials {
@@ -25,27 +26,14 @@ export function credentialsFileName(tag: string | undefined): string {
 
 /** The phase's directory under the checked credentials dir (owned by this user, written by no other). */
 export function phaseCredentialsDir(env: NodeJS.ProcessEnv, runId: string, phase: Phase): string {
-  const dir = env[CREDENTIALS_DIR_VARIABLE]?.trim() ?? "";
-  if (!path.isAbsolute(dir))
-    throw new HookFailure(
-      `${CREDENTIALS_DIR_VARIABLE} is not set, so there is no place for the shared credentials files`,
-      "that the hook is started by its launcher (the image's hooks directory), not directly",
-    );
-  let st: fs.Stats;
-  try {
-    st = fs.lstatSync(dir);
-  } catch (err) {
-    throw new HookFailure(
-      `the hooks' credentials dir ${dir} is missing (${(err as NodeJS.ErrnoException).code ?? "error"})`,
-      "that the agent image's start script ran (it creates the credentials dir for the hooks' user)",
-    );
-  }
-  const uid = process.getuid?.();
-  if (!st.isDirectory() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o022) !== 0)
-    throw new HookFailure(
-      `the hooks' credentials dir ${dir} is not the hooks' user's alone to write (owner ${st.uid}, mode ${(st.mode & 0o777).toString(8)})`,
-      "that the image made it mode 0755, owned by the hooks' user, and that nothing else changed it",
-    );
+  const dir = ownedDir(env, {
+    variable: CREDENTIALS_DIR_VARIABLE,
+    name: "credentials",
+    purpose: "place for the shared credentials files",
+    forbiddenMode: 0o022,
+    notOwned: "not the hooks' user's alone to write",
+    imageMode: "0755",
+  });
   return path.join(dir, `${runId}-${phase}`);
 }
 

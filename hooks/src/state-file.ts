@@ -12,6 +12,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { STATE_DIR_VARIABLE, type AuthType, type VaultTarget } from "./contract";
 import { HookFailure } from "./failure";
+import { ownedDir } from "./owned-dir";
 import type { Phase } from "./hook-name";
 
 export interface StartedState {
@@ -64,28 +65,14 @@ const RUN_ID = /^run-[A-Za-z0-9]+$/;
 
 /** The private state dir, checked: owned by this process's user and closed to everyone else. */
 export function stateDir(env: NodeJS.ProcessEnv): string {
-  const dir = env[STATE_DIR_VARIABLE]?.trim() ?? "";
-  if (!path.isAbsolute(dir))
-    throw new HookFailure(
-      `${STATE_DIR_VARIABLE} is not set, so there is no private place for the lease`,
-      "that the hook is started by its launcher (the image's hooks directory), not directly",
-    );
-  let st: fs.Stats;
-  try {
-    st = fs.lstatSync(dir);
-  } catch (err) {
-    throw new HookFailure(
-      `the hooks' state dir ${dir} is missing (${(err as NodeJS.ErrnoException).code ?? "error"})`,
-      "that the agent image's start script ran (it creates the state dir for the hooks' user)",
-    );
-  }
-  const uid = process.getuid?.();
-  if (!st.isDirectory() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o077) !== 0)
-    throw new HookFailure(
-      `the hooks' state dir ${dir} is not private to the hooks' user (owner ${st.uid}, mode ${(st.mode & 0o777).toString(8)})`,
-      "that the image made it mode 0700, owned by the hooks' user, and that nothing else changed it",
-    );
-  return dir;
+  return ownedDir(env, {
+    variable: STATE_DIR_VARIABLE,
+    name: "state",
+    purpose: "private place for the lease",
+    forbiddenMode: 0o077,
+    notOwned: "not private to the hooks' user",
+    imageMode: "0700",
+  });
 }
 
 export function requireRunId(env: NodeJS.ProcessEnv): string {
